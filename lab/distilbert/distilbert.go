@@ -1,0 +1,180 @@
+// Package distilbert is an exact re-implementation of HF transformers' DistilBertModel and
+// DistilBertForSequenceClassification on GoMLX, reading HF checkpoints as they are.
+//
+// The attention is written out against HF's q/k/v/out weights (q scaled by 1/√d_head, masked keys
+// set to float32's lowest value before the softmax), not taken from GoMLX, so that hidden states and
+// gradients match PyTorch's to float32 rounding.
+package distilbert
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/nn"
+)
+
+// Model is DistilBERT with its weights in a GoMLX store, under paths that mirror HF's parameter
+// names ("distilbert.transformer.layer.0.attention.q_lin.weight" lives at
+// "/distilbert/transformer/layer/0/attention/q_lin/weight"), so that loading and exporting are a
+// renaming of dots to slashes.
+type Model struct {
+	Config *Config
+	Store  *model.Store
+	// HasHead is true when the store holds pre_classifier and classifier, so Logits can be used.
+	HasHead bool
+}
+
+// VarPath is the store path of an HF parameter name.
+func VarPath(hfName string) string { return "/" + strings.ReplaceAll(hfName, ".", "/") }
+
+// WeightShapes is the explicit weight map of DistilBertForSequenceClassification: every HF
+// parameter name with its shape. Without head it is the encoder alone, still under "distilbert.".
+func (c *Config) WeightShapes(head bool) map[string][]int {
+	d, h := c.Dim, c.HiddenDim
+	w := map[string][]int{
+		"distilbert.embeddings.word_embeddings.weight":     {c.VocabSize, d},
+		"distilbert.embeddings.position_embeddings.weight": {c.MaxPositionEmbeddings, d},
+		"distilbert.embeddings.LayerNorm.weight":           {d},
+		"distilbert.embeddings.LayerNorm.bias":             {d},
+	}
+	for i := 0; i < c.NLayers; i++ {
+		p := fmt.Sprintf("distilbert.transformer.layer.%d.", i)
+		for _, lin := range []string{"q_lin", "k_lin", "v_lin", "out_lin"} {
+			w[p+"attention."+lin+".weight"] = []int{d, d}
+			w[p+"attention."+lin+".bias"] = []int{d}
+		}
+		w[p+"sa_layer_norm.weight"], w[p+"sa_layer_norm.bias"] = []int{d}, []int{d}
+		w[p+"ffn.lin1.weight"], w[p+"ffn.lin1.bias"] = []int{h, d}, []int{h}
+		w[p+"ffn.lin2.weight"], w[p+"ffn.lin2.bias"] = []int{d, h}, []int{d}
+		w[p+"output_layer_norm.weight"], w[p+"output_layer_norm.bias"] = []int{d}, []int{d}
+	}
+	if head {
+		w["pre_classifier.weight"], w["pre_classifier.bias"] = []int{d, d}, []int{d}
+		w["classifier.weight"], w["classifier.bias"] = []int{c.NumLabels(), d}, []int{c.NumLabels()}
+	}
+	return w
+}
+
+// param is the graph node of an HF parameter.
+func (m *Model) param(g *Graph, hfName string) *Node {
+	v := m.Store.GetVariable(VarPath(hfName))
+	if v == nil {
+		panic(fmt.Sprintf("distilbert: weight %q was not loaded", hfName))
+	}
+	return v.NodeValue(g)
+}
+
+// linear is torch.nn.Linear: y = x·Wᵀ + b, with W stored [out, in] as in the checkpoint.
+func (m *Model) linear(x *Node, name string) *Node {
+	g := x.Graph()
+	return nn.Dense(x, m.param(g, name+".weight"), m.param(g, name+".bias"), compute.DenseLayoutOutputsInput)
+}
+
+func (m *Model) layerNorm(x *Node, name string) *Node {
+	g := x.Graph()
+	return nn.LayerNorm(x, []int{-1}, m.Config.LayerNormEps, m.param(g, name+".weight"), m.param(g, name+".bias"), nil)
+}
+
+func (m *Model) dropout(x *Node, rate float64) *Node {
+	return layers.DropoutStatic(m.Store.RootScope(), x, rate)
+}
+
+// Encode is DistilBertModel's forward: ids and mask [batch, seq] (int32; mask 1 = token, 0 = pad)
+// to last_hidden_state [batch, seq, dim]. Dropout is active only when the store is training.
+func (m *Model) Encode(ids, mask *Node) *Node {
+	c := m.Config
+	g := ids.Graph()
+	seq := ids.Shape().Dimensions[1]
+	if seq > c.MaxPositionEmbeddings {
+		panic(fmt.Sprintf("distilbert: sequence of %d tokens exceeds max_position_embeddings %d", seq, c.MaxPositionEmbeddings))
+	}
+
+	// Embeddings. nn.Embedding(padding_idx=pad) never sends gradient to the pad row: stop it there.
+	words := Gather(m.param(g, "distilbert.embeddings.word_embeddings.weight"), InsertAxes(ids, -1))
+	isPad := BroadcastToDims(InsertAxes(Equal(ids, ConstAs(ids, c.PadTokenID)), -1), words.Shape().Dimensions...)
+	words = Where(isPad, StopGradient(words), words)
+	positions := Slice(m.param(g, "distilbert.embeddings.position_embeddings.weight"), AxisRange(0, seq))
+	x := Add(words, InsertAxes(positions, 0))
+	x = m.layerNorm(x, "distilbert.embeddings.LayerNorm")
+	x = m.dropout(x, c.Dropout)
+
+	// The key mask, broadcast once for all layers: [batch, heads, query, key].
+	batch := ids.Shape().Dimensions[0]
+	keep := NotEqual(mask, ConstAs(mask, 0))
+	keep = BroadcastToDims(Reshape(keep, batch, 1, 1, seq), batch, c.NHeads, seq, seq)
+
+	for i := 0; i < c.NLayers; i++ {
+		p := fmt.Sprintf("distilbert.transformer.layer.%d.", i)
+		attn := m.attention(x, keep, p+"attention")
+		x = m.layerNorm(Add(attn, x), p+"sa_layer_norm")
+		ffn := m.linear(x, p+"ffn.lin1")
+		ffn = activations[c.Activation](ffn)
+		ffn = m.linear(ffn, p+"ffn.lin2")
+		ffn = m.dropout(ffn, c.Dropout)
+		x = m.layerNorm(Add(ffn, x), p+"output_layer_norm")
+	}
+	return x
+}
+
+// attention is DistilBERT's MultiHeadSelfAttention.
+func (m *Model) attention(x, keep *Node, name string) *Node {
+	c := m.Config
+	batch, seq := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
+	dHead := c.Dim / c.NHeads
+	heads := func(t *Node) *Node { // [b, s, dim] → [b, heads, s, dHead]
+		return Transpose(Reshape(t, batch, seq, c.NHeads, dHead), 1, 2)
+	}
+	q := heads(m.linear(x, name+".q_lin"))
+	k := heads(m.linear(x, name+".k_lin"))
+	v := heads(m.linear(x, name+".v_lin"))
+	q = MulScalar(q, 1/math.Sqrt(float64(dHead)))
+	scores := Einsum("bhqd,bhkd->bhqk", q, k)
+	scores = Where(keep, scores, ConstAs(scores, -math.MaxFloat32)) // torch.finfo(float32).min
+	weights := Softmax(scores, -1)
+	weights = m.dropout(weights, c.AttentionDropout)
+	ctx := Einsum("bhqk,bhkd->bhqd", weights, v)
+	ctx = Reshape(Transpose(ctx, 1, 2), batch, seq, c.Dim)
+	return m.linear(ctx, name+".out_lin")
+}
+
+// Logits is DistilBertForSequenceClassification's forward: [batch, num_labels].
+func (m *Model) Logits(ids, mask *Node) *Node {
+	if !m.HasHead {
+		panic("distilbert: the model has no classification head (load it with a head, or add one)")
+	}
+	h := m.Encode(ids, mask)
+	cls := Squeeze(Slice(h, AxisRange(), AxisElem(0)), 1) // [batch, dim]
+	x := m.linear(cls, "pre_classifier")
+	x = activations["relu"](x)
+	x = m.dropout(x, m.Config.SeqClassifDropout)
+	return m.linear(x, "classifier")
+}
+
+// Loss is HF's single-label classification loss: mean cross-entropy of logits against labels.
+func Loss(logits, labels *Node) *Node {
+	logp := LogSoftmax(logits, -1)
+	onehot := OneHot(labels, logits.Shape().Dimensions[1], logp.DType())
+	return Neg(ReduceAllMean(ReduceSum(Mul(logp, onehot), -1)))
+}
+
+var activations = map[string]func(*Node) *Node{
+	// HF's "gelu" is the exact erf form, not the tanh approximation.
+	"gelu": func(x *Node) *Node {
+		return Mul(MulScalar(x, 0.5), OnePlus(Erf(MulScalar(x, 1/math.Sqrt2))))
+	},
+	"gelu_new": geluTanh, "gelu_pytorch_tanh": geluTanh,
+	"relu": func(x *Node) *Node { return Max(x, ZerosLike(x)) },
+	"silu": func(x *Node) *Node { return Mul(x, Sigmoid(x)) },
+	"quick_gelu": func(x *Node) *Node { return Mul(x, Sigmoid(MulScalar(x, 1.702))) },
+}
+
+func geluTanh(x *Node) *Node {
+	inner := MulScalar(Add(x, MulScalar(Mul(x, Mul(x, x)), 0.044715)), math.Sqrt(2/math.Pi))
+	return Mul(MulScalar(x, 0.5), OnePlus(Tanh(inner)))
+}
+

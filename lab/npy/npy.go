@@ -1,0 +1,270 @@
+// Package npy reads and writes NumPy .npy files (format 1.0–3.0, C order, little-endian), the
+// format the lab exchanges features and reference tensors in, so that NumPy users can np.load them.
+package npy
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Array is an n-dimensional array as read from a .npy file: exactly one of F32 or I64 is set.
+// Other dtypes are converted: f8 and f2 to F32; i1/i2/i4/u1/u2/u4/b1 to I64.
+type Array struct {
+	Shape []int
+	F32   []float32
+	I64   []int64
+}
+
+// Size is the number of elements.
+func (a *Array) Size() int {
+	n := 1
+	for _, d := range a.Shape {
+		n *= d
+	}
+	return n
+}
+
+var magic = []byte("\x93NUMPY")
+
+var (
+	descrRe = regexp.MustCompile(`'descr'\s*:\s*'([^']*)'`)
+	orderRe = regexp.MustCompile(`'fortran_order'\s*:\s*(True|False)`)
+	shapeRe = regexp.MustCompile(`'shape'\s*:\s*\(([^)]*)\)`)
+)
+
+// Read loads a whole .npy file.
+func Read(path string) (*Array, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	a, err := Decode(bufio.NewReader(f))
+	if err != nil {
+		return nil, fmt.Errorf("npy: %s: %w", path, err)
+	}
+	return a, nil
+}
+
+// Decode reads one array from r.
+func Decode(r io.Reader) (*Array, error) {
+	head := make([]byte, 8)
+	if _, err := io.ReadFull(r, head); err != nil {
+		return nil, errors.New("not a .npy file: shorter than its preamble")
+	}
+	if string(head[:6]) != string(magic) {
+		return nil, errors.New("not a .npy file: bad magic")
+	}
+	var hlen int
+	switch head[6] {
+	case 1:
+		var b [2]byte
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return nil, errors.New("truncated header length")
+		}
+		hlen = int(binary.LittleEndian.Uint16(b[:]))
+	case 2, 3:
+		var b [4]byte
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return nil, errors.New("truncated header length")
+		}
+		hlen = int(binary.LittleEndian.Uint32(b[:]))
+	default:
+		return nil, fmt.Errorf("unsupported .npy version %d", head[6])
+	}
+	if hlen > 1<<20 {
+		return nil, fmt.Errorf("header of %d bytes is implausibly large", hlen)
+	}
+	hdr := make([]byte, hlen)
+	if _, err := io.ReadFull(r, hdr); err != nil {
+		return nil, errors.New("truncated header")
+	}
+	h := string(hdr)
+	m := descrRe.FindStringSubmatch(h)
+	if m == nil {
+		return nil, fmt.Errorf("header has no 'descr': %q", h)
+	}
+	descr := m[1]
+	if o := orderRe.FindStringSubmatch(h); o != nil && o[1] == "True" {
+		return nil, errors.New("fortran_order arrays are not supported; save with np.ascontiguousarray")
+	}
+	s := shapeRe.FindStringSubmatch(h)
+	if s == nil {
+		return nil, fmt.Errorf("header has no 'shape': %q", h)
+	}
+	a := &Array{Shape: []int{}}
+	for _, part := range strings.Split(s[1], ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		d, err := strconv.Atoi(part)
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("bad dimension %q in shape", part)
+		}
+		a.Shape = append(a.Shape, d)
+	}
+	n := a.Size()
+	if n > 1<<34 {
+		return nil, fmt.Errorf("shape %v is implausibly large", a.Shape)
+	}
+	if len(descr) < 3 || (descr[0] != '<' && descr[0] != '|' && descr[0] != '=') {
+		return nil, fmt.Errorf("dtype %q: only little-endian arrays are supported", descr)
+	}
+	kind, size := descr[1], descr[2:]
+	width, err := strconv.Atoi(size)
+	if err != nil {
+		return nil, fmt.Errorf("dtype %q is not supported", descr)
+	}
+	raw := make([]byte, n*width)
+	if _, err := io.ReadFull(r, raw); err != nil {
+		return nil, fmt.Errorf("data holds fewer than the %d elements of shape %v", n, a.Shape)
+	}
+	le := binary.LittleEndian
+	switch {
+	case kind == 'f' && width == 4:
+		a.F32 = make([]float32, n)
+		for i := range a.F32 {
+			a.F32[i] = math.Float32frombits(le.Uint32(raw[4*i:]))
+		}
+	case kind == 'f' && width == 8:
+		a.F32 = make([]float32, n)
+		for i := range a.F32 {
+			a.F32[i] = float32(math.Float64frombits(le.Uint64(raw[8*i:])))
+		}
+	case (kind == 'i' || kind == 'u' || kind == 'b') && (width == 1 || width == 2 || width == 4 || width == 8):
+		a.I64 = make([]int64, n)
+		for i := range a.I64 {
+			b := raw[width*i:]
+			var u uint64
+			switch width {
+			case 1:
+				u = uint64(b[0])
+				if kind == 'i' {
+					u = uint64(int64(int8(b[0])))
+				}
+			case 2:
+				u = uint64(le.Uint16(b))
+				if kind == 'i' {
+					u = uint64(int64(int16(le.Uint16(b))))
+				}
+			case 4:
+				u = uint64(le.Uint32(b))
+				if kind == 'i' {
+					u = uint64(int64(int32(le.Uint32(b))))
+				}
+			case 8:
+				u = le.Uint64(b)
+			}
+			a.I64[i] = int64(u)
+		}
+	default:
+		return nil, fmt.Errorf("dtype %q is not supported", descr)
+	}
+	return a, nil
+}
+
+// WriteFloat32 writes a float32 array to path atomically: a reader never sees half a file, and an
+// existing file is only replaced once the new one is complete.
+func WriteFloat32(path string, shape []int, data []float32) error {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	if n != len(data) {
+		return fmt.Errorf("npy: %s: shape %v needs %d values, got %d", path, shape, n, len(data))
+	}
+	return writeAtomic(path, func(w io.Writer) error {
+		if err := writeHeader(w, "<f4", shape); err != nil {
+			return err
+		}
+		buf := make([]byte, 4*len(data))
+		for i, v := range data {
+			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
+		}
+		_, err := w.Write(buf)
+		return err
+	})
+}
+
+// WriteInt64 writes an int64 array to path atomically.
+func WriteInt64(path string, shape []int, data []int64) error {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	if n != len(data) {
+		return fmt.Errorf("npy: %s: shape %v needs %d values, got %d", path, shape, n, len(data))
+	}
+	return writeAtomic(path, func(w io.Writer) error {
+		if err := writeHeader(w, "<i8", shape); err != nil {
+			return err
+		}
+		buf := make([]byte, 8*len(data))
+		for i, v := range data {
+			binary.LittleEndian.PutUint64(buf[8*i:], uint64(v))
+		}
+		_, err := w.Write(buf)
+		return err
+	})
+}
+
+func writeHeader(w io.Writer, descr string, shape []int) error {
+	dims := make([]string, len(shape))
+	for i, d := range shape {
+		dims[i] = strconv.Itoa(d)
+	}
+	tuple := strings.Join(dims, ", ")
+	if len(shape) == 1 {
+		tuple += ","
+	}
+	h := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr, tuple)
+	// NumPy pads the header with spaces and a newline so that the data starts 64-byte aligned.
+	total := len(magic) + 2 + 2 + len(h) + 1
+	h += strings.Repeat(" ", (64-total%64)%64) + "\n"
+	if len(h) > math.MaxUint16 {
+		return errors.New("shape too long for a version 1.0 header")
+	}
+	pre := append(append([]byte{}, magic...), 1, 0, byte(len(h)), byte(len(h)>>8))
+	if _, err := w.Write(pre); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, h)
+	return err
+}
+
+func writeAtomic(path string, write func(io.Writer) error) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("npy: %s: %w", path, err)
+	}
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("npy: %s: %w", path, err)
+	}
+	return nil
+}
