@@ -26,12 +26,12 @@ type Config struct {
 	PadTokenID            int     `json:"pad_token_id"`
 	// LayerNormEps is not a DistilBertConfig field: HF hard-codes 1e-12. Read it when a converted
 	// checkpoint carries one.
-	LayerNormEps float64           `json:"layer_norm_eps"`
-	ID2Label     map[string]string `json:"id2label"`
-	Label2ID     map[string]int    `json:"label2id"`
-	ProblemType  string            `json:"problem_type"`
-	ModelType    string            `json:"model_type"`
-	Architectures []string         `json:"architectures"`
+	LayerNormEps  float64           `json:"layer_norm_eps"`
+	ID2Label      map[string]string `json:"id2label"`
+	Label2ID      map[string]int    `json:"label2id"`
+	ProblemType   string            `json:"problem_type"`
+	ModelType     string            `json:"model_type"`
+	Architectures []string          `json:"architectures"`
 }
 
 // DefaultConfig is distilbert-base-uncased's configuration, HF's DistilBertConfig defaults.

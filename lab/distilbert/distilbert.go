@@ -148,7 +148,7 @@ func (m *Model) Logits(ids, mask *Node) *Node {
 		panic("distilbert: the model has no classification head (load it with a head, or add one)")
 	}
 	h := m.Encode(ids, mask)
-	cls := Squeeze(Slice(h, AxisRange(), AxisElem(0)), 1) // [batch, dim]
+	cls := Squeeze(Slice(h, AxisRange(), AxisElem(0)), 1)
 	x := m.linear(cls, "pre_classifier")
 	x = activations["relu"](x)
 	x = m.dropout(x, m.Config.SeqClassifDropout)
@@ -168,8 +168,8 @@ var activations = map[string]func(*Node) *Node{
 		return Mul(MulScalar(x, 0.5), OnePlus(Erf(MulScalar(x, 1/math.Sqrt2))))
 	},
 	"gelu_new": geluTanh, "gelu_pytorch_tanh": geluTanh,
-	"relu": func(x *Node) *Node { return Max(x, ZerosLike(x)) },
-	"silu": func(x *Node) *Node { return Mul(x, Sigmoid(x)) },
+	"relu":       func(x *Node) *Node { return Max(x, ZerosLike(x)) },
+	"silu":       func(x *Node) *Node { return Mul(x, Sigmoid(x)) },
 	"quick_gelu": func(x *Node) *Node { return Mul(x, Sigmoid(MulScalar(x, 1.702))) },
 }
 
@@ -178,3 +178,7 @@ func geluTanh(x *Node) *Node {
 	return Mul(MulScalar(x, 0.5), OnePlus(Tanh(inner)))
 }
 
+// CLS is the [CLS] vector of each sequence, last_hidden_state[:, 0]: the lab's sentence features.
+func (m *Model) CLS(ids, mask *Node) *Node {
+	return Squeeze(Slice(m.Encode(ids, mask), AxisRange(), AxisElem(0)), 1)
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/go-translab/translab/lab/backend"
+	"github.com/go-translab/translab/lab/distilbert"
+	"github.com/go-translab/translab/lab/hub"
+	"github.com/go-translab/translab/lab/npy"
+	"github.com/go-translab/translab/lab/tokenize"
+)
+
+func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("embed", "--model DIR_OR_HUB_ID --input TEXTFILE --out OUT.npy [--pool cls|none] [--max-length N] [--batch N]", stderr)
+	modelID := fs.String("model", "", "HF-format DistilBERT directory or hub id (e.g. distilbert-base-uncased)")
+	input := fs.String("input", "", "text file, one sentence per line")
+	out := fs.String("out", "", "output .npy file (float32)")
+	pool := fs.String("pool", "cls", "cls: [N, dim] [CLS] vectors; none: [N, L, dim] last hidden states, zero at padding")
+	maxLen := fs.Int("max-length", 0, "truncate to N tokens (0: the tokenizer's model_max_length)")
+	batch := fs.Int("batch", 32, "sentences per forward pass")
+	if err := parse(fs, args, "model", "input", "out"); err != nil {
+		return err
+	}
+	if *pool != string(distilbert.PoolCLS) && *pool != string(distilbert.PoolNone) {
+		return fmt.Errorf("--pool %q: want cls or none", *pool)
+	}
+	if *batch <= 0 {
+		return fmt.Errorf("--batch %d: must be positive", *batch)
+	}
+	texts, err := readLines(*input)
+	if err != nil {
+		return err
+	}
+	m, dir, err := distilbert.Load(ctx, hub.NewClient(), *modelID, distilbert.NoHead)
+	if err != nil {
+		return err
+	}
+	tok, err := tokenize.Load(dir)
+	if err != nil {
+		return err
+	}
+	b, err := backend.Default()
+	if err != nil {
+		return err
+	}
+	data, shape, err := m.Features(b, tok, texts, distilbert.FeatureOptions{
+		Pool: distilbert.Pool(*pool), MaxLength: *maxLen, BatchSize: *batch, Progress: stderr,
+	})
+	if err != nil {
+		return err
+	}
+	if err := npy.WriteFloat32(*out, shape, data); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "lab embed: wrote %s %v float32\n", *out, shape)
+	return nil
+}

@@ -1,0 +1,139 @@
+// Command lab runs the Transformers lab headless: every exercise, plus the tools behind them
+// (tokenize, embed, fetch, bench). Each verb has --help.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+)
+
+type runFunc func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+
+// verbs and summaries are apart because each verb's --help reads its summary.
+var verbs = map[string]runFunc{
+	"tokenize": runTokenize,
+	"embed":    runEmbed,
+	"fetch":    runFetch,
+	"bench":    runBench,
+}
+
+var summaries = map[string]string{
+	"tokenize": "text file → token ids, one JSON line per input line",
+	"embed":    "text file → DistilBERT features in a .npy file",
+	"fetch":    "download models or datasets into the hub cache, for working offline",
+	"bench":    "measure the lab's workloads on this machine",
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: lab VERB [flags]   (lab VERB --help for its flags)")
+	fmt.Fprintln(w, "\nverbs:")
+	names := make([]string, 0, len(verbs))
+	for n := range verbs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, summaries[n])
+	}
+	fmt.Fprintln(w, "\nenvironment: HF_HOME / HF_HUB_CACHE (cache), HF_TOKEN, HF_ENDPOINT, HF_HUB_OFFLINE=1,")
+	fmt.Fprintln(w, "GOMLX_BACKEND (e.g. go:parallelism=-1, xla:cuda, xla:/abs/path/plugin.so)")
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	v, ok := verbs[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "lab: unknown verb %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	err := v(ctx, args[1:], stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "lab %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// errUsage marks a command line the flag package already complained about.
+var errUsage = errors.New("usage")
+
+// newFlags makes a verb's flag set, whose --help prints the synopsis and the flags.
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("lab "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: lab %s %s\n\n%s\n\nflags:\n", name, synopsis, summaries[name])
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags, refusing stray arguments and missing required flags.
+func parse(fs *flag.FlagSet, args []string, required ...string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return errUsage
+	}
+	var missing []string
+	for _, name := range required {
+		if f := fs.Lookup(name); f != nil && f.Value.String() == "" {
+			missing = append(missing, "--"+name)
+		}
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(fs.Output(), "missing %s\n", strings.Join(missing, ", "))
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}
+
+// readLines reads a text file as one input per line (a final newline does not add an empty one).
+func readLines(path string) ([]string, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	s := strings.TrimSuffix(string(raw), "\n")
+	if s == "" && len(raw) <= 1 {
+		return nil, fmt.Errorf("%s: the file is empty", path)
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSuffix(l, "\r")
+	}
+	return lines, nil
+}
