@@ -101,3 +101,23 @@ func ignorable(name string, head Head) bool {
 	// Older checkpoints carry the position_ids buffer.
 	return strings.HasSuffix(name, "embeddings.position_ids")
 }
+
+// Save writes the weights as an HF safetensors checkpoint (atomically). With bare, names are those
+// of DistilBertModel ("embeddings.…", "transformer.…") and the head is left out; otherwise those of
+// DistilBertForSequenceClassification.
+func (m *Model) Save(path string, bare bool) error {
+	var want []weights.Want
+	for name, shape := range m.Config.WeightShapes(m.HasHead && !bare) {
+		fileName := name
+		if bare {
+			fileName = strings.TrimPrefix(name, "distilbert.")
+		}
+		want = append(want, weights.Want{Name: fileName, Path: VarPath(name), Shape: shape})
+	}
+	sort.Slice(want, func(i, j int) bool { return want[i].Name < want[j].Name })
+	ts, err := weights.FromStore(m.Store, want)
+	if err != nil {
+		return err
+	}
+	return weights.Write(path, ts, map[string]string{"format": "pt"})
+}

@@ -1,0 +1,96 @@
+package backend
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestChooseHonoursGOMLX_BACKEND(t *testing.T) {
+	t.Setenv("GOMLX_BACKEND", "go:ops_sequential")
+	c := Choose()
+	if c.Config != "go:ops_sequential" || !strings.Contains(c.Reason, "GOMLX_BACKEND") {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestChooseDefaultsToDeadlockFreeGo(t *testing.T) {
+	t.Setenv("GOMLX_BACKEND", "")
+	os.Unsetenv("GOMLX_BACKEND")
+	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", t.TempDir()) // no plugins there
+	t.Setenv("PYTHONPATH", "")
+	t.Setenv("VIRTUAL_ENV", "")
+	t.Setenv("HOME", t.TempDir())
+	if jaxCUDAPlugin() != "" || hasSystemPlugin() {
+		t.Skip("this machine has a PJRT plugin installed; the pure-Go default cannot be observed here")
+	}
+	c := Choose()
+	if c.Config != "go:parallelism=-1" {
+		t.Fatalf("default backend %q, want go:parallelism=-1", c.Config)
+	}
+	var notice bytes.Buffer
+	b, err := New(&notice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Finalize()
+	line := notice.String()
+	if !strings.HasPrefix(line, "lab: backend go:parallelism=-1 (pure Go, ") || !strings.Contains(line, "no PJRT plugin") {
+		t.Errorf("notice %q", line)
+	}
+	if strings.Contains(line, "warning") != !SIMD {
+		t.Errorf("the SIMD warning must appear exactly when built without GOEXPERIMENT=simd: %q", line)
+	}
+}
+
+func hasSystemPlugin() bool {
+	for _, dir := range []string{"/usr/local/lib/go-xla"} {
+		if m, _ := filepath.Glob(filepath.Join(dir, "pjrt_c_api_*_plugin.so")); len(m) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func TestFindsJAXCUDAPlugin(t *testing.T) {
+	site := t.TempDir()
+	for _, v := range []string{"xla_cuda12", "xla_cuda13"} {
+		dir := filepath.Join(site, "jax_plugins", v)
+		os.MkdirAll(dir, 0o755)
+		os.WriteFile(filepath.Join(dir, "xla_cuda_plugin.so"), nil, 0o644)
+	}
+	t.Setenv("PYTHONPATH", site)
+	got := jaxCUDAPlugin()
+	want := filepath.Join(site, "jax_plugins", "xla_cuda13", "xla_cuda_plugin.so")
+	if got != want {
+		t.Fatalf("found %q, want the newest CUDA's plugin %q", got, want)
+	}
+}
+
+func TestBadBackendIsAnErrorNotAPanic(t *testing.T) {
+	t.Setenv("GOMLX_BACKEND", "nosuchbackend")
+	if _, err := New(nil); err == nil || !strings.Contains(err.Error(), "nosuchbackend") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestBrokenPluginFallsBackToGo(t *testing.T) {
+	site := t.TempDir()
+	dir := filepath.Join(site, "jax_plugins", "xla_cuda13")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "xla_cuda_plugin.so"), []byte("not a shared library"), 0o644)
+	t.Setenv("GOMLX_BACKEND", "")
+	os.Unsetenv("GOMLX_BACKEND")
+	t.Setenv("PYTHONPATH", site)
+	var notice bytes.Buffer
+	b, err := New(&notice)
+	if err != nil {
+		t.Fatalf("a broken plugin must fall back to pure Go, got %v", err)
+	}
+	defer b.Finalize()
+	if !strings.Contains(notice.String(), "go:parallelism=-1") || !strings.Contains(notice.String(), "failed") {
+		t.Errorf("notice %q should name the fallback and the failure", notice.String())
+	}
+}
