@@ -97,6 +97,7 @@ func TestCorruptInputs(t *testing.T) {
 			if err == nil {
 				t.Fatal("loaded without error")
 			}
+			t.Log(err)
 			for _, want := range c.wantInError {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not mention %q", err, want)

@@ -56,7 +56,7 @@ func (r *Report) problems(allowUnexpected bool) int {
 
 func (r *Report) error(path, verb string, allowUnexpected bool) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "weights: %s: cannot %s: %d problems", path, verb, r.problems(allowUnexpected))
+	fmt.Fprintf(&b, "weights: %s: cannot %s: %d problem(s)", path, verb, r.problems(allowUnexpected))
 	list := func(label string, items []string) {
 		for _, it := range items {
 			fmt.Fprintf(&b, "\n  %s: %s", label, it)

@@ -57,7 +57,7 @@ func TestBindReportsAllProblemsAtOnce(t *testing.T) {
 		t.Errorf("report = %+v", r)
 	}
 	msg := err.Error()
-	for _, s := range []string{path, "5 problems", "missing: w", "missing: x", "unexpected: c", "unexpected: d", "shape mismatch: b: file [4] vs model [5]"} {
+	for _, s := range []string{path, "5 problem(s)", "missing: w", "missing: x", "unexpected: c", "unexpected: d", "shape mismatch: b: file [4] vs model [5]"} {
 		if !strings.Contains(msg, s) {
 			t.Errorf("error %q lacks %q", msg, s)
 		}
@@ -68,7 +68,7 @@ func TestBindReportsAllProblemsAtOnce(t *testing.T) {
 
 	// Tolerating unexpected tensors still fails on the rest, without listing them.
 	_, err = Bind(store, f, want, true)
-	if err == nil || strings.Contains(err.Error(), "unexpected") || !strings.Contains(err.Error(), "3 problems") {
+	if err == nil || strings.Contains(err.Error(), "unexpected") || !strings.Contains(err.Error(), "3 problem(s)") {
 		t.Errorf("allowUnexpected err = %v", err)
 	}
 }
