@@ -93,7 +93,7 @@ func (c *Client) file(ctx context.Context, r Repo, name string) (local, commit s
 	}
 	p, err := linkPointer(store, m.commit, name, blob)
 	if err != nil {
-		return "", "", c.errorf(r, name, errServer, err, "cannot create the snapshot entry")
+		return "", "", c.errorf(r, name, ErrCache, err, "cannot create the snapshot entry")
 	}
 	return p, m.commit, nil
 }
@@ -387,14 +387,14 @@ func (c *Client) download(ctx context.Context, r Repo, name, store string, m met
 		return blob, nil
 	}
 	if err := os.MkdirAll(blobs, 0o755); err != nil {
-		return "", c.errorf(r, name, errServer, err, "cannot create the cache folder")
+		return "", c.errorf(r, name, ErrCache, err, "cannot create the cache folder")
 	}
 	unlock, err := lockFile(ctx, filepath.Join(c.cacheDir(), ".locks", repoFolder(r), m.etag+".lock"))
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", c.errorf(r, name, ErrNetwork, ctx.Err(), "gave up waiting for another download of this file")
 		}
-		return "", c.errorf(r, name, errServer, err, "cannot lock the cache")
+		return "", c.errorf(r, name, ErrCache, err, "cannot lock the cache")
 	}
 	defer unlock()
 	if st, err := os.Stat(blob); err == nil && st.Mode().IsRegular() {
@@ -422,7 +422,7 @@ func (c *Client) download(ctx context.Context, r Repo, name, store string, m met
 		return "", c.errorf(r, name, ErrCorrupt, nil, "%v; the download was discarded, run again to retry", verr)
 	}
 	if err := os.Rename(tmp, blob); err != nil {
-		return "", c.errorf(r, name, errServer, err, "cannot move the download into the cache")
+		return "", c.errorf(r, name, ErrCache, err, "cannot move the download into the cache")
 	}
 	return blob, nil
 }
@@ -512,12 +512,12 @@ func (c *Client) get(ctx context.Context, r Repo, name string, m meta, tmp strin
 	}
 	f, err := os.OpenFile(tmp, flags, 0o644)
 	if err != nil {
-		return 0, c.errorf(r, name, errServer, err, "cannot write to the cache")
+		return 0, c.errorf(r, name, ErrCache, err, "cannot write to the cache")
 	}
 	prog.Set(offset)
 	n, err := io.Copy(f, &watchedReader{r: resp.Body, stall: stall, d: c.timeout(), prog: prog})
 	if cerr := f.Close(); err == nil && cerr != nil {
-		return n, c.errorf(r, name, errServer, cerr, "cannot write to the cache")
+		return n, c.errorf(r, name, ErrCache, cerr, "cannot write to the cache")
 	}
 	if err != nil {
 		if context.Cause(ctx) == errStalled {

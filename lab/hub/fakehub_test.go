@@ -23,13 +23,15 @@ type fakeHub struct {
 	srv *httptest.Server
 	cdn *httptest.Server // where LFS redirects point; srv itself unless separate
 
-	mu     sync.Mutex
-	repos  map[string]*fakeRepo // "model/org/name", "dataset/org/name"
-	log    []fakeReq
-	token  string // when set, resolve requires "Bearer token"
-	cutAt  int    // > 0: the next CDN GET dies after this many bytes
-	noRng  bool   // CDN ignores Range and answers 200 with everything
-	broken bool   // CDN serves bytes that do not match the sha256
+	mu      sync.Mutex
+	repos   map[string]*fakeRepo // "model/org/name", "dataset/org/name"
+	log     []fakeReq
+	token   string // when set, resolve requires "Bearer token"
+	cutAt   int    // > 0: the next CDN GET dies after this many bytes
+	noRng   bool   // CDN ignores Range and answers 200 with everything
+	broken  bool   // CDN serves bytes that do not match the sha256
+	stallAt int    // > 0: the next CDN GET goes silent after this many bytes
+	hang    bool   // resolve requests get no answer until the client gives up
 }
 
 type fakeRepo struct {
@@ -66,6 +68,13 @@ func (h *fakeHub) addRepo(typ RepoType, id, commit string, files map[string]stri
 		r.lfs[f] = true
 	}
 	h.repos[string(typ)+"/"+id] = r
+}
+
+// set changes the hub's behaviour between requests without racing its handlers.
+func (h *fakeHub) set(f func(h *fakeHub)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f(h)
 }
 
 func (h *fakeHub) requests() []fakeReq {
@@ -158,7 +167,14 @@ func (h *fakeHub) serveResolve(w http.ResponseWriter, req *http.Request, p strin
 	erev, epath, _ := strings.Cut(rest, "/")
 	rev, _ := url.PathUnescape(erev)
 	name, _ := url.PathUnescape(epath)
-	if h.token != "" && req.Header.Get("Authorization") != "Bearer "+h.token {
+	h.mu.Lock()
+	hang, token := h.hang, h.token
+	h.mu.Unlock()
+	if hang {
+		<-req.Context().Done()
+		return
+	}
+	if token != "" && req.Header.Get("Authorization") != "Bearer "+token {
 		w.Header().Set("X-Error-Message", "Access to model "+id+" is restricted.")
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
@@ -202,8 +218,8 @@ func (h *fakeHub) serveCDN(w http.ResponseWriter, req *http.Request, sum string)
 			}
 		}
 	}
-	cut := h.cutAt
-	h.cutAt = 0
+	cut, stall := h.cutAt, h.stallAt
+	h.cutAt, h.stallAt = 0, 0
 	noRng, broken := h.noRng, h.broken
 	h.mu.Unlock()
 	if data == nil {
@@ -233,6 +249,12 @@ func (h *fakeHub) serveCDN(w http.ResponseWriter, req *http.Request, sum string)
 		w.Write(body[:cut])
 		w.(http.Flusher).Flush()
 		panic(http.ErrAbortHandler) // drops the connection mid-body
+	}
+	if stall > 0 && stall < len(body) {
+		w.Write(body[:stall])
+		w.(http.Flusher).Flush()
+		<-req.Context().Done() // silent until the client drops the connection
+		return
 	}
 	w.Write(body)
 }

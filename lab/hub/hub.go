@@ -189,6 +189,7 @@ var (
 	ErrCorrupt      = errors.New("corrupt download")    // size or sha256 does not match the hub's
 	ErrInvalid      = errors.New("invalid name")        // a repo ID, revision or path we refuse to use
 	ErrNetwork      = errors.New("hub is unreachable")  // connection, DNS, timeout, 5xx
+	ErrCache        = errors.New("cache error")         // the cache directory cannot be written
 	errServer       = errors.New("unexpected response") // anything else the hub answered
 )
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 const (
@@ -253,7 +254,7 @@ func TestUnauthorizedAndNotFoundMessages(t *testing.T) {
 		t.Fatalf("bad revision: %v", err)
 	}
 
-	h.token = "secret"
+	h.set(func(h *fakeHub) { h.token = "secret" })
 	_, err = c.File(ctx, ParseRepo("org/model"), "config.json")
 	want := "hub: org/model: config.json: 401 Unauthorized — the repo is gated or private; set HF_TOKEN (hub: Access to model org/model is restricted.)"
 	if !errors.Is(err, ErrUnauthorized) || !strings.HasPrefix(err.Error(), want+" (and no cached copy in "+store) {
@@ -274,7 +275,7 @@ func TestTokenSentToHubOnly(t *testing.T) {
 	h.addRepo(Model, "org/gated", commitA, map[string]string{"config.json": "{}", "w.bin": weights}, "w.bin")
 	isolate(t, h)
 	t.Setenv("HF_TOKEN", "secret")
-	h.token = "secret"
+	h.set(func(h *fakeHub) { h.token = "secret" })
 	c := quietClient()
 	if _, err := c.Snapshot(context.Background(), ParseRepo("org/gated")); err != nil {
 		t.Fatal(err)
@@ -315,7 +316,7 @@ func TestResumeAfterConnectionCut(t *testing.T) {
 	h := modelHub(t)
 	isolate(t, h)
 	c := quietClient()
-	h.cutAt = 5000
+	h.set(func(h *fakeHub) { h.cutAt = 5000 })
 	p, err := c.File(context.Background(), ParseRepo("org/model"), "sub/dir/weights.bin")
 	if err != nil {
 		t.Fatal(err)
@@ -334,11 +335,53 @@ func TestResumeAfterConnectionCut(t *testing.T) {
 	}
 }
 
+func TestStalledDownloadIsDroppedAndResumed(t *testing.T) {
+	h := modelHub(t)
+	isolate(t, h)
+	c := quietClient()
+	c.Timeout = 100 * time.Millisecond
+	h.set(func(h *fakeHub) { h.stallAt = 3000 })
+	p, err := c.File(context.Background(), ParseRepo("org/model"), "sub/dir/weights.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if readFile(t, p) != weights {
+		t.Fatal("wrong content after a stall")
+	}
+	gets := 0
+	for _, q := range h.requests() {
+		if q.Method == "GET" {
+			gets++
+			if gets == 2 && q.Range != "bytes=3000-" {
+				t.Errorf("second GET Range = %q, want bytes=3000-", q.Range)
+			}
+		}
+	}
+	if gets != 2 {
+		t.Errorf("%d GETs, want 2", gets)
+	}
+}
+
+func TestHubTimeoutFallsBackToCache(t *testing.T) {
+	h := modelHub(t)
+	isolate(t, h)
+	c := quietClient()
+	c.Timeout = 100 * time.Millisecond
+	want, err := c.File(context.Background(), ParseRepo("org/model"), "config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.set(func(h *fakeHub) { h.hang = true })
+	if got, err := c.File(context.Background(), ParseRepo("org/model"), "config.json"); err != nil || got != want {
+		t.Fatalf("timeout fallback: %q, %v", got, err)
+	}
+}
+
 func TestResumeLeftoverFromEarlierRun(t *testing.T) {
 	for _, ignoreRange := range []bool{false, true} {
 		h := modelHub(t)
 		cache := isolate(t, h)
-		h.noRng = ignoreRange
+		h.set(func(h *fakeHub) { h.noRng = ignoreRange })
 		blob := filepath.Join(cache, "models--org--model", "blobs", sha256Hex([]byte(weights)))
 		if err := os.MkdirAll(filepath.Dir(blob), 0o755); err != nil {
 			t.Fatal(err)
@@ -368,7 +411,7 @@ func TestResumeLeftoverFromEarlierRun(t *testing.T) {
 func TestCorruptDownloadLeavesNoEntry(t *testing.T) {
 	h := modelHub(t)
 	cache := isolate(t, h)
-	h.broken = true
+	h.set(func(h *fakeHub) { h.broken = true })
 	_, err := quietClient().File(context.Background(), ParseRepo("org/model"), "sub/dir/weights.bin")
 	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "sha256 mismatch") ||
 		!strings.HasPrefix(err.Error(), "hub: org/model: sub/dir/weights.bin: ") {

@@ -123,7 +123,7 @@ func (c *Client) Snapshot(ctx context.Context, r Repo, patterns ...string) (stri
 	}
 	dir := filepath.Join(c.storage(r), "snapshots", commit)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", c.errorf(r, "", errServer, err, "cannot create the snapshot folder")
+		return "", c.errorf(r, "", ErrCache, err, "cannot create the snapshot folder")
 	}
 	return dir, nil
 }
@@ -269,7 +269,7 @@ func Resolve(ctx context.Context, c *Client, pathOrID string, files ...string) (
 	}
 	dir := filepath.Join(c.storage(r), "snapshots", commit)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", c.errorf(r, "", errServer, err, "cannot create the snapshot folder")
+		return "", c.errorf(r, "", ErrCache, err, "cannot create the snapshot folder")
 	}
 	return dir, nil
 }
