@@ -176,4 +176,3 @@ func TestFetchNeedsARepo(t *testing.T) {
 		t.Errorf("exit %d, %q", code, stderr)
 	}
 }
-
