@@ -14,6 +14,7 @@ import (
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/nn"
 )
@@ -163,10 +164,9 @@ func Loss(logits, labels *Node) *Node {
 }
 
 var activations = map[string]func(*Node) *Node{
-	// HF's "gelu" is the exact erf form, not the tanh approximation.
-	"gelu": func(x *Node) *Node {
-		return Mul(MulScalar(x, 0.5), OnePlus(Erf(MulScalar(x, 1/math.Sqrt2))))
-	},
+	// HF's "gelu" is the exact erf form, not the tanh approximation; GoMLX's activation.Gelu is
+	// that form, run as one fused op where the backend has it.
+	"gelu": activation.Gelu,
 	"gelu_new": geluTanh, "gelu_pytorch_tanh": geluTanh,
 	"relu":       func(x *Node) *Node { return Max(x, ZerosLike(x)) },
 	"silu":       func(x *Node) *Node { return Mul(x, Sigmoid(x)) },
