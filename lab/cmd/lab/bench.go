@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"strings"
 	"time"
+
+	"golang.org/x/sys/cpu"
 
 	"github.com/go-translab/translab/lab/backend"
 	"github.com/go-translab/translab/lab/distilbert"
@@ -59,6 +63,32 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "workload\tbackend\tdtype\tbatch\tseq\tsentences/s\ts/batch\n")
 	fmt.Fprintf(stdout, "embed [CLS] distilbert-base (%d layers, random)\t%s\tfloat32\t%d\t%d\t%.1f\t%.2f\n",
 		*layers, backend.Choose().Config, *batch, *seq, float64(n)/secs, secs/float64(*batches))
-	fmt.Fprintf(stdout, "(%d CPUs, GOMAXPROCS %d, %s/%s)\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(stdout, "(%s; %d CPUs, GOMAXPROCS %d, %s/%s, %s)\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, simdLevel())
 	return nil
+}
+
+// cpuModel names the processor, since the pure-Go backend's speed depends on its SIMD width.
+func cpuModel() string {
+	raw, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+func simdLevel() string {
+	switch {
+	case cpu.X86.HasAVX512F:
+		return "AVX-512"
+	case cpu.X86.HasAVX2 && cpu.X86.HasFMA:
+		return "AVX2+FMA, no AVX-512"
+	case runtime.GOARCH == "arm64":
+		return "NEON"
+	}
+	return "no AVX2"
 }
