@@ -2,11 +2,13 @@ package show
 
 import (
 	"fmt"
+	"html"
 	"io"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/janpfeifer/gonb/gonbui"
 	"golang.org/x/term"
 )
 
@@ -14,9 +16,10 @@ import (
 // the work closely; a log file or notebook cell keeps every line, so it only
 // gets a heartbeat.
 const (
-	ttyInterval = 100 * time.Millisecond
-	logInterval = 5 * time.Second
-	barWidth    = 24
+	ttyInterval  = 100 * time.Millisecond
+	liveInterval = 250 * time.Millisecond
+	logInterval  = 5 * time.Second
+	barWidth     = 24
 )
 
 // Progress reports the advance of a long job (a download, an embedding pass,
@@ -30,6 +33,7 @@ type Progress struct {
 	label string
 	unit  string
 	tty   bool
+	live  string // GoNB display id: in a notebook the line is a live HTML element instead
 	now   func() time.Time
 
 	total   int64
@@ -49,6 +53,9 @@ func NewProgress(w io.Writer, label string, total int64, unit string) *Progress 
 	p := &Progress{w: w, label: label, total: total, unit: unit, now: time.Now}
 	if f, ok := w.(interface{ Fd() uintptr }); ok {
 		p.tty = term.IsTerminal(int(f.Fd()))
+	}
+	if w != nil && gonbui.IsNotebook {
+		p.live = "progress_" + gonbui.UniqueID()
 	}
 	p.start = p.now()
 	p.last = p.start
@@ -96,6 +103,10 @@ func (p *Progress) Done() {
 	}
 	p.done = true
 	line := p.finalLine(p.now())
+	if p.live != "" {
+		gonbui.UpdateHTML(p.live, liveHTML(line))
+		return
+	}
 	if p.tty {
 		fmt.Fprintf(p.w, "\r%s%s\n", line, p.pad(line))
 	} else {
@@ -108,6 +119,14 @@ func (p *Progress) maybeDraw() {
 		return
 	}
 	now := p.now()
+	if p.live != "" {
+		if now.Sub(p.last) < liveInterval {
+			return
+		}
+		p.last = now
+		gonbui.UpdateHTML(p.live, liveHTML(p.line(now, true)))
+		return
+	}
 	if p.tty {
 		if now.Sub(p.last) < ttyInterval {
 			return
@@ -237,4 +256,9 @@ func formatDuration(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 	}
+}
+
+// liveHTML renders a progress line for a notebook cell, monospaced so the bar keeps its shape.
+func liveHTML(line string) string {
+	return "<pre style=\"margin:0\">" + html.EscapeString(line) + "</pre>"
 }
