@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // Array is an n-dimensional array as read from a .npy file: exactly one of F32 or I64 is set.
@@ -176,28 +177,15 @@ func Decode(r io.Reader) (*Array, error) {
 // WriteFloat32 writes a float32 array to path atomically: a reader never sees half a file, and an
 // existing file is only replaced once the new one is complete.
 func WriteFloat32(path string, shape []int, data []float32) error {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	if n != len(data) {
-		return fmt.Errorf("npy: %s: shape %v needs %d values, got %d", path, shape, n, len(data))
-	}
-	return writeAtomic(path, func(w io.Writer) error {
-		if err := writeHeader(w, "<f4", shape); err != nil {
-			return err
-		}
-		buf := make([]byte, 4*len(data))
-		for i, v := range data {
-			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
-		}
-		_, err := w.Write(buf)
-		return err
-	})
+	return write(path, "<f4", shape, data, func(b []byte, v float32) { binary.LittleEndian.PutUint32(b, math.Float32bits(v)) })
 }
 
 // WriteInt64 writes an int64 array to path atomically.
 func WriteInt64(path string, shape []int, data []int64) error {
+	return write(path, "<i8", shape, data, func(b []byte, v int64) { binary.LittleEndian.PutUint64(b, uint64(v)) })
+}
+
+func write[T float32 | int64](path, descr string, shape []int, data []T, put func([]byte, T)) error {
 	n := 1
 	for _, d := range shape {
 		n *= d
@@ -205,13 +193,15 @@ func WriteInt64(path string, shape []int, data []int64) error {
 	if n != len(data) {
 		return fmt.Errorf("npy: %s: shape %v needs %d values, got %d", path, shape, n, len(data))
 	}
+	var zero T
+	width := int(unsafe.Sizeof(zero))
 	return writeAtomic(path, func(w io.Writer) error {
-		if err := writeHeader(w, "<i8", shape); err != nil {
+		if err := writeHeader(w, descr, shape); err != nil {
 			return err
 		}
-		buf := make([]byte, 8*len(data))
+		buf := make([]byte, width*len(data))
 		for i, v := range data {
-			binary.LittleEndian.PutUint64(buf[8*i:], uint64(v))
+			put(buf[width*i:], v)
 		}
 		_, err := w.Write(buf)
 		return err
