@@ -6,6 +6,8 @@ import (
 	"os"
 	"sort"
 	"strconv"
+
+	"github.com/go-translab/translab/lab/atomicfile"
 )
 
 // Config holds the DistilBertConfig fields that shape the weights or change the math, read from a
@@ -27,11 +29,11 @@ type Config struct {
 	// LayerNormEps is not a DistilBertConfig field: HF hard-codes 1e-12. Read it when a converted
 	// checkpoint carries one.
 	LayerNormEps  float64           `json:"layer_norm_eps"`
-	ID2Label      map[string]string `json:"id2label"`
-	Label2ID      map[string]int    `json:"label2id"`
-	ProblemType   string            `json:"problem_type"`
+	ID2Label      map[string]string `json:"id2label,omitempty"`
+	Label2ID      map[string]int    `json:"label2id,omitempty"`
+	ProblemType   string            `json:"problem_type,omitempty"` // HF rejects ""
 	ModelType     string            `json:"model_type"`
-	Architectures []string          `json:"architectures"`
+	Architectures []string          `json:"architectures,omitempty"`
 }
 
 // DefaultConfig is distilbert-base-uncased's configuration, HF's DistilBertConfig defaults.
@@ -155,4 +157,18 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// Save writes config.json so that both this package and HF transformers load it.
+func (c *Config) Save(path string) error {
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("distilbert: %s: %w", path, err)
+	}
+	out := *c
+	out.ModelType = "distilbert"
+	raw, err := json.MarshalIndent(&out, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, append(raw, '\n'))
 }

@@ -166,7 +166,7 @@ func Loss(logits, labels *Node) *Node {
 var activations = map[string]func(*Node) *Node{
 	// HF's "gelu" is the exact erf form, not the tanh approximation; GoMLX's activation.Gelu is
 	// that form, run as one fused op where the backend has it.
-	"gelu": activation.Gelu,
+	"gelu":     activation.Gelu,
 	"gelu_new": geluTanh, "gelu_pytorch_tanh": geluTanh,
 	"relu":       func(x *Node) *Node { return Max(x, ZerosLike(x)) },
 	"silu":       func(x *Node) *Node { return Mul(x, Sigmoid(x)) },

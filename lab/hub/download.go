@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-translab/translab/lab/atomicfile"
 	"github.com/go-translab/translab/lab/show"
 )
 
@@ -167,16 +168,7 @@ func writeAtomic(p string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	tmp := p + ".tmp-" + randSuffix()
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
+	return atomicfile.WriteFile(p, data)
 }
 
 func randSuffix() string {

@@ -10,11 +10,12 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"github.com/go-translab/translab/lab/atomicfile"
 )
 
 // Array is an n-dimensional array as read from a .npy file: exactly one of F32 or I64 is set.
@@ -195,7 +196,7 @@ func write[T float32 | int64](path, descr string, shape []int, data []T, put fun
 	}
 	var zero T
 	width := int(unsafe.Sizeof(zero))
-	return writeAtomic(path, func(w io.Writer) error {
+	err := atomicfile.Write(path, func(w io.Writer) error {
 		if err := writeHeader(w, descr, shape); err != nil {
 			return err
 		}
@@ -206,6 +207,10 @@ func write[T float32 | int64](path, descr string, shape []int, data []T, put fun
 		_, err := w.Write(buf)
 		return err
 	})
+	if err != nil {
+		return fmt.Errorf("npy: %s: %w", path, err)
+	}
+	return nil
 }
 
 func writeHeader(w io.Writer, descr string, shape []int) error {
@@ -230,31 +235,4 @@ func writeHeader(w io.Writer, descr string, shape []int) error {
 	}
 	_, err := io.WriteString(w, h)
 	return err
-}
-
-func writeAtomic(path string, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("npy: %s: %w", path, err)
-	}
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("npy: %s: %w", path, err)
-	}
-	return nil
 }
