@@ -22,6 +22,8 @@ var verbs = map[string]runFunc{
 	"embed":    runEmbed,
 	"fetch":    runFetch,
 	"bench":    runBench,
+	"ex1":      runEx1,
+	"svm":      runSVM,
 }
 
 var summaries = map[string]string{
@@ -29,6 +31,8 @@ var summaries = map[string]string{
 	"embed":    "text file → DistilBERT features in a .npy file",
 	"fetch":    "download models or datasets into the hub cache, for working offline",
 	"bench":    "measure the lab's workloads on this machine",
+	"ex1":      "Exercise 1: Rotten Tomatoes, DistilBERT [CLS] features + Linear SVM",
+	"svm":      "fit a Linear SVM (scikit-learn's LinearSVC) on .npy features and predict",
 }
 
 func usage(w io.Writer) {

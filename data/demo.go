@@ -1,0 +1,84 @@
+// Package data holds the lab's dataset catalog and the small fixtures the project makes, embedded
+// in the binary so that the lab runs offline on a fresh machine.
+package data
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// demoFS is written by data/gendemo: a tiny random DistilBERT, its tokenizer, and a few hundred
+// review sentences in Rotten Tomatoes' layout.
+//
+//go:embed demo
+var demoFS embed.FS
+
+var demoMu sync.Mutex
+
+// DemoDir returns a directory holding the demo fixtures — an HF model directory that is also an HF
+// dataset directory (train/validation/test.parquet + README.md). They are extracted from the binary
+// on first use into the user's cache, under a name derived from their content, so an updated
+// binary never reads stale fixtures and two processes never see a half-written directory.
+func DemoDir() (string, error) {
+	demoMu.Lock()
+	defer demoMu.Unlock()
+	return extractDemo() // a stat when the fixtures are there already; a cache can be wiped meanwhile
+}
+
+func extractDemo() (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(demoFS, "demo", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		raw, err := demoFS.ReadFile(p)
+		fmt.Fprintf(h, "%s %d\n", p, len(raw))
+		h.Write(raw)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	dir := filepath.Join(base, "translab", "demo-"+hex.EncodeToString(h.Sum(nil))[:16])
+	if _, err := os.Stat(filepath.Join(dir, "config.json")); err == nil {
+		return dir, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", fmt.Errorf("data: demo fixtures: %w", err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".demo-*")
+	if err != nil {
+		return "", fmt.Errorf("data: demo fixtures: %w", err)
+	}
+	defer os.RemoveAll(tmp) // gone after the rename; cleans up after a failure
+	entries, err := demoFS.ReadDir("demo")
+	if err != nil {
+		return "", err
+	}
+	for _, e := range entries {
+		raw, err := demoFS.ReadFile("demo/" + e.Name())
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(tmp, e.Name()), raw, 0o644); err != nil {
+			return "", fmt.Errorf("data: demo fixtures: %w", err)
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, statErr := os.Stat(filepath.Join(dir, "config.json")); statErr == nil {
+			return dir, nil // another process extracted the same content first
+		}
+		return "", fmt.Errorf("data: demo fixtures: %w", err)
+	}
+	return dir, nil
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/go-translab/translab/lab/npy"
+)
+
+func TestEx1Demo(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	stdout, stderr, code := runLab(t, "ex1", "--demo")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"DEMO", "Exercise 1.1 — 5 random training samples", "Exercise 1.2 — tokens", "[CLS]",
+		"BaseModelOutput(last_hidden_state=tensor of shape [1, ", "Exercise 1.3", "validation", "test",
+		"precision    recall  f1-score   support", "weighted avg",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	// The features are cached: a second run extracts nothing.
+	_, stderr2, code := runLab(t, "ex1", "--demo")
+	if code != 0 || strings.Contains(stderr2, "[CLS] features of") {
+		t.Errorf("second run re-extracted features (exit %d): %s", code, stderr2)
+	}
+}
+
+func TestEx1FallsBackToDemoOffline(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("HF_HUB_CACHE", t.TempDir())
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	stdout, stderr, code := runLab(t, "ex1", "--samples", "2")
+	if code != 0 || !strings.Contains(stdout, "DEMO (the hub is unreachable") || !strings.Contains(stderr, "running the offline demo") {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+}
+
+func TestSVMVerb(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(1, 2))
+	write := func(name string, n int) {
+		x := make([]float32, n*3)
+		y := make([]int64, n)
+		for i := range y {
+			y[i] = int64(i % 2)
+			for j := 0; j < 3; j++ {
+				x[i*3+j] = float32(rng.NormFloat64()) + float32(2*y[i]-1)*float32(j)
+			}
+		}
+		npy.WriteFloat32(filepath.Join(dir, name+"_x.npy"), []int{n, 3}, x)
+		npy.WriteInt64(filepath.Join(dir, name+"_y.npy"), []int{n}, y)
+	}
+	write("train", 200)
+	write("test", 50)
+	p := func(s string) string { return filepath.Join(dir, s) }
+	stdout, stderr, code := runLab(t, "svm", "--train-x", p("train_x.npy"), "--train-y", p("train_y.npy"),
+		"--test-x", p("test_x.npy"), "--test-y", p("test_y.npy"), "--out-pred", p("pred.npy"), "--out-decision", p("dec.npy"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "accuracy 0.9") && !strings.Contains(stdout, "accuracy 1.0") {
+		t.Errorf("separable data should be classified well:\n%s", stdout)
+	}
+	pred, err := npy.Read(p("pred.npy"))
+	if err != nil || len(pred.I64) != 50 {
+		t.Fatalf("predictions: %v %v", pred, err)
+	}
+	dec, err := npy.Read(p("dec.npy"))
+	if err != nil || len(dec.F32) != 50 {
+		t.Fatalf("decisions: %v %v", dec, err)
+	}
+	for i := range pred.I64 {
+		if (dec.F32[i] > 0) != (pred.I64[i] == 1) {
+			t.Fatalf("row %d: decision %v but prediction %d", i, dec.F32[i], pred.I64[i])
+		}
+	}
+	// Bad input: labels that do not match the features.
+	_, stderr, code = runLab(t, "svm", "--train-x", p("train_x.npy"), "--train-y", p("test_y.npy"),
+		"--test-x", p("test_x.npy"), "--out-pred", p("pred2.npy"))
+	if code == 0 || !strings.Contains(stderr, "50 labels for 200 rows") {
+		t.Errorf("exit %d, %q", code, stderr)
+	}
+}
