@@ -2,16 +2,35 @@
 export GOEXPERIMENT := simd
 GO ?= go
 
-.PHONY: test lab bench fuzz
+.PHONY: test test-go test-notebooks kernels lab demo bench fuzz
 
-## test: vet and run every test (the parity tests read ../shared/reference when present)
-test:
+## test: every test: Go packages, then the notebooks executed headless on the demo fixtures
+test: test-go test-notebooks
+
+## test-go: vet and run the Go tests (the parity tests read ../shared/reference when present)
+test-go:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+
+# The notebooks run in a private Jupyter data dir, so a test never touches the user's kernels.
+NBDATA := $(CURDIR)/.nbtest/jupyter
+test-notebooks:
+	@command -v jupyter-nbconvert >/dev/null || { echo "notebook tests need Jupyter's nbconvert: apt-get install jupyter-nbconvert"; exit 1; }
+	JUPYTER_DATA_DIR=$(NBDATA) kernels/install.sh
+	JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 300 --expect-failure notebooks/testdata/*.ipynb
+	LAB_DEMO=1 JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 900 --require-table notebooks/[0-9]*.ipynb
+
+## kernels: install the Jupyter kernels ("Go · lab (CPU)") for your user
+kernels:
+	kernels/install.sh
 
 ## lab: build the CLI into bin/lab
 lab:
 	$(GO) build -o bin/lab ./lab/cmd/lab
+
+## demo: regenerate the embedded demo fixtures in data/demo (deterministic)
+demo:
+	$(GO) run ./data/gendemo
 
 ## bench: [CLS] extraction throughput of a DistilBERT-base-size model on this machine
 bench: lab

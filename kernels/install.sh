@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs the lab's Jupyter kernels: builds GoNB and goimports from this module's pinned versions
+# and registers "Go · lab (CPU)" — and "Go · lab (CUDA)" when asked with --cuda — under
+# $JUPYTER_DATA_DIR/kernels (default ~/.local/share/jupyter/kernels).
+#
+#   kernels/install.sh            # CPU kernel
+#   kernels/install.sh --cuda     # CPU and CUDA kernels
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+go=$(command -v go) || { echo "kernels/install.sh: go is not on PATH (Go 1.26+ is needed)" >&2; exit 1; }
+gobin=${GOBIN:-$(go env GOPATH)/bin}
+mkdir -p "$gobin"
+# From inside the module, so that the versions pinned in go.mod are the ones built.
+GOBIN=$gobin GOEXPERIMENT=simd go install github.com/janpfeifer/gonb golang.org/x/tools/cmd/goimports
+
+data=${JUPYTER_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/jupyter}
+# GoNB needs go and goimports on PATH; Jupyter starts kernels with a bare environment.
+path="$gobin:$(dirname "$go"):/usr/local/bin:/usr/bin:/bin"
+
+install_kernel() { # name, display name, backend
+  local dir="$data/kernels/$1"
+  mkdir -p "$dir"
+  local tmp
+  tmp=$(mktemp "$dir/.kernel.json.XXXXXX")
+  cat > "$tmp" <<JSON
+{
+  "argv": ["$gobin/gonb", "--kernel", "{connection_file}"],
+  "display_name": "$2",
+  "language": "go",
+  "interrupt_mode": "message",
+  "env": {
+    "GOEXPERIMENT": "simd",
+    "GOMLX_BACKEND": "$3",
+    "PATH": "$path"
+  }
+}
+JSON
+  mv "$tmp" "$dir/kernel.json"
+  cp "$root/kernels/logo-64x64.png" "$dir/" 2>/dev/null || true
+  echo "installed kernel \"$2\" in $dir"
+}
+
+# The CPU kernel pins the pure-Go backend in its deadlock-free configuration (see README).
+install_kernel go-lab-cpu "Go · lab (CPU)" "go:parallelism=-1"
+if [ "${1:-}" = "--cuda" ]; then
+  install_kernel go-lab-cuda "Go · lab (CUDA)" "xla:cuda,preallocate=false"
+fi
