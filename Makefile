@@ -2,7 +2,7 @@
 export GOEXPERIMENT := simd
 GO ?= go
 
-.PHONY: test test-go test-notebooks kernels lab demo bench fuzz
+.PHONY: test test-go test-notebooks kernels lab ex1 demo bench fuzz
 
 ## test: every test: Go packages, then the notebooks executed headless on the demo fixtures
 test: test-go test-notebooks
@@ -27,6 +27,10 @@ kernels:
 ## lab: build the CLI into bin/lab
 lab:
 	$(GO) build -o bin/lab ./lab/cmd/lab
+
+## ex1: run Exercise 1 in the terminal (the offline demo when the hub is unreachable and nothing is cached)
+ex1: lab
+	bin/lab ex1
 
 ## demo: regenerate the embedded demo fixtures in data/demo (deterministic)
 demo:
