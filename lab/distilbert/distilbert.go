@@ -9,20 +9,17 @@ package distilbert
 import (
 	"fmt"
 	"math"
-	"strings"
 
-	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/nn"
+
+	"github.com/go-translab/translab/lab/weights"
 )
 
 // Model is DistilBERT with its weights in a GoMLX store, under paths that mirror HF's parameter
-// names ("distilbert.transformer.layer.0.attention.q_lin.weight" lives at
-// "/distilbert/transformer/layer/0/attention/q_lin/weight"), so that loading and exporting are a
-// renaming of dots to slashes.
+// names (see weights.VarPath).
 type Model struct {
 	Config *Config
 	Store  *model.Store
@@ -31,7 +28,7 @@ type Model struct {
 }
 
 // VarPath is the store path of an HF parameter name.
-func VarPath(hfName string) string { return "/" + strings.ReplaceAll(hfName, ".", "/") }
+func VarPath(hfName string) string { return weights.VarPath(hfName) }
 
 // WeightShapes is the explicit weight map of DistilBertForSequenceClassification: every HF
 // parameter name with its shape. Without head it is the encoder alone, still under "distilbert.".
@@ -61,24 +58,15 @@ func (c *Config) WeightShapes(head bool) map[string][]int {
 	return w
 }
 
-// param is the graph node of an HF parameter.
-func (m *Model) param(g *Graph, hfName string) *Node {
-	v := m.Store.GetVariable(VarPath(hfName))
-	if v == nil {
-		panic(fmt.Sprintf("distilbert: weight %q was not loaded", hfName))
-	}
-	return v.NodeValue(g)
-}
+func (m *Model) params() weights.Params { return weights.Params{Store: m.Store} }
 
-// linear is torch.nn.Linear: y = x·Wᵀ + b, with W stored [out, in] as in the checkpoint.
-func (m *Model) linear(x *Node, name string) *Node {
-	g := x.Graph()
-	return nn.Dense(x, m.param(g, name+".weight"), m.param(g, name+".bias"), compute.DenseLayoutOutputsInput)
-}
+// param is the graph node of an HF parameter.
+func (m *Model) param(g *Graph, hfName string) *Node { return m.params().Node(g, hfName) }
+
+func (m *Model) linear(x *Node, name string) *Node { return m.params().Linear(x, name) }
 
 func (m *Model) layerNorm(x *Node, name string) *Node {
-	g := x.Graph()
-	return nn.LayerNorm(x, []int{-1}, m.Config.LayerNormEps, m.param(g, name+".weight"), m.param(g, name+".bias"), nil)
+	return m.params().LayerNorm(x, name, m.Config.LayerNormEps)
 }
 
 func (m *Model) dropout(x *Node, rate float64) *Node {
