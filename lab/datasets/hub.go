@@ -29,6 +29,8 @@ type Dataset struct {
 	LabelNames []string
 	// Available lists every split the repo has, including those not loaded.
 	Available []string
+
+	where string // the repo id or folder, for errors
 }
 
 // Split returns a loaded split, or an error that lists what there is.
@@ -36,7 +38,7 @@ func (d *Dataset) Split(name string) (*Split, error) {
 	if s, ok := d.Splits[name]; ok {
 		return s, nil
 	}
-	return nil, noSplit(d.Spec.ID, name, d.Available)
+	return nil, noSplit(d.where, name, d.Available)
 }
 
 func noSplit(where, name string, have []string) error {
@@ -59,7 +61,7 @@ func Load(ctx context.Context, c *hub.Client, spec Spec, splits ...string) (*Dat
 		c = hub.NewClient()
 	}
 	repo := hub.Repo{ID: spec.ID, Type: hub.Dataset, Revision: spec.Revision}
-	commit, files, err := c.ListFiles(ctx, repo)
+	_, files, err := c.ListFiles(ctx, repo)
 	if err != nil {
 		if !errors.Is(err, hub.ErrNotCached) && !errors.Is(err, hub.ErrNetwork) {
 			return nil, err
@@ -81,20 +83,49 @@ func Load(ctx context.Context, c *hub.Client, spec Spec, splits ...string) (*Dat
 	if err != nil {
 		return nil, err
 	}
-	pinned := repo
-	pinned.Revision = commit // every file from the same commit, even if the branch moves meanwhile
-	fetch := func(name string) (string, error) { return c.File(ctx, pinned, name) }
-	readme := ""
-	if slices.Contains(files, "README.md") {
-		if readme, err = fetch("README.md"); err != nil {
-			return nil, err
+	want := splits
+	if len(want) == 0 {
+		want = sortedKeys(layout)
+	}
+	var needed []string
+	for _, name := range want {
+		if _, ok := layout[name]; !ok {
+			return nil, noSplit(spec.ID, name, sortedKeys(layout))
 		}
+		needed = append(needed, layout[name]...)
 	}
-	d, err := open(spec, layout, readme, fetch, splits)
-	if d != nil {
-		d.Commit = commit
+	if slices.Contains(files, "README.md") {
+		needed = append(needed, hub.Optional("README.md"))
 	}
-	return d, err
+	// Resolve fetches every file at the commit the first one resolved to,
+	// and records the branch in refs/ so that the snapshot is found offline
+	// later, as huggingface_hub would.
+	dir, err := hub.Resolve(ctx, c, repo.String(), needed...)
+	if err != nil {
+		return nil, err
+	}
+	readme := filepath.Join(dir, "README.md")
+	if _, err := os.Stat(readme); err != nil {
+		readme = ""
+	}
+	local := func(name string) (string, error) { return filepath.Join(dir, filepath.FromSlash(name)), nil }
+	d, err := open(spec.ID, spec, layout, readme, local, want)
+	if err != nil {
+		return nil, err
+	}
+	// Normally the listing's commit; another one only if the branch moved
+	// between listing and download, and then it is the one the files are from.
+	d.Commit = filepath.Base(dir)
+	return d, nil
+}
+
+func sortedKeys(m map[string][]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // OpenDir reads a dataset from a local folder laid out like a hub repo (a
@@ -131,12 +162,13 @@ func OpenDir(spec Spec, dir string, splits ...string) (*Dataset, error) {
 		readme = filepath.Join(dir, "README.md")
 	}
 	local := func(name string) (string, error) { return filepath.Join(dir, filepath.FromSlash(name)), nil }
-	return open(spec, layout, readme, local, splits)
+	return open(dir, spec, layout, readme, local, splits)
 }
 
 // open picks the wanted splits of a layout, gets their files and opens them.
-func open(spec Spec, layout map[string][]string, readme string, get func(string) (string, error), want []string) (*Dataset, error) {
-	d := &Dataset{Spec: spec, Splits: map[string]*Split{}}
+// where names the dataset in errors: the repo id, or the folder.
+func open(where string, spec Spec, layout map[string][]string, readme string, get func(string) (string, error), want []string) (*Dataset, error) {
+	d := &Dataset{Spec: spec, Splits: map[string]*Split{}, where: where}
 	for name := range layout {
 		d.Available = append(d.Available, name)
 	}
@@ -146,7 +178,7 @@ func open(spec Spec, layout map[string][]string, readme string, get func(string)
 	}
 	for _, name := range want {
 		if _, ok := layout[name]; !ok {
-			return nil, noSplit(spec.ID, name, d.Available)
+			return nil, noSplit(where, name, d.Available)
 		}
 	}
 	names := spec.LabelNames
@@ -369,18 +401,14 @@ func classNames(v any) []string {
 		}
 		return classNames(byID)
 	case map[any]any:
+		// len(v) distinct keys all within 0..len(v)-1 cover every id once.
 		names := make([]string, len(v))
-		set := 0
 		for k, n := range v {
 			i, err := strconv.Atoi(fmt.Sprint(k))
-			if err != nil || i < 0 || i >= len(v) || names[i] != "" {
+			if err != nil || i < 0 || i >= len(v) {
 				return nil
 			}
 			names[i] = fmt.Sprint(n)
-			set++
-		}
-		if set != len(v) {
-			return nil
 		}
 		return names
 	}

@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -139,6 +140,22 @@ func withFile(name string, fn func(*parquet.File) error) (err error) {
 }
 
 func openParquet(r io.ReaderAt, size int64) (*parquet.File, error) {
+	// parquet-go allocates the footer length the file claims (up to 4 GiB)
+	// before comparing it with the file's size: a damaged footer would cost
+	// seconds and gigabytes before failing. Check it here first.
+	var tail [8]byte
+	if size < 12 {
+		return nil, fmt.Errorf("%d bytes is too short for a parquet file", size)
+	}
+	if _, err := r.ReadAt(tail[:], size-8); err != nil {
+		return nil, err
+	}
+	if string(tail[4:]) != "PAR1" {
+		return nil, fmt.Errorf("no parquet magic at the end (%q)", tail[4:])
+	}
+	if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-12 {
+		return nil, fmt.Errorf("footer of %d bytes does not fit in a file of %d bytes", n, size)
+	}
 	// The page index and bloom filters are for seeking and filtering, which
 	// a sequential reader never does; skipping them reads less of the file.
 	return parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
