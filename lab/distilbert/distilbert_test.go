@@ -2,7 +2,6 @@ package distilbert
 
 import (
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -13,28 +12,11 @@ import (
 
 	"github.com/go-translab/translab/lab/backend"
 	"github.com/go-translab/translab/lab/npy"
+	"github.com/go-translab/translab/lab/reference"
 )
 
 // referenceDir is ../shared/reference/distilbert-tiny-random beside the repository.
-func referenceDir(t testing.TB) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	ref := filepath.Join(dir, "..", "shared", "reference", "distilbert-tiny-random")
-	if _, err := os.Stat(ref); err != nil {
-		t.Skipf("parity references absent: %s not found (they live in ../shared beside the repository)", ref)
-	}
-	return ref
-}
+func referenceDir(t testing.TB) string { return reference.Dir(t, "distilbert-tiny-random") }
 
 func testBackend(t testing.TB) compute.Backend {
 	t.Helper()
@@ -65,17 +47,7 @@ func idsTensor(t testing.TB, path string) *tensors.Tensor {
 }
 
 // relErr is max|got-want| / max|want|, the references' own measure.
-func relErr(got, want []float32) float64 {
-	var maxDiff, maxRef float64
-	for i := range want {
-		maxDiff = math.Max(maxDiff, math.Abs(float64(got[i])-float64(want[i])))
-		maxRef = math.Max(maxRef, math.Abs(float64(want[i])))
-	}
-	if maxRef == 0 {
-		return maxDiff
-	}
-	return maxDiff / maxRef
-}
+func relErr(got, want []float32) float64 { return reference.RelErr(got, want) }
 
 func checkClose(t *testing.T, name string, got *tensors.Tensor, wantPath string) {
 	t.Helper()

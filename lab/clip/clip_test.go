@@ -1,0 +1,77 @@
+package clip
+
+import (
+	"math"
+	"path/filepath"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/go-translab/translab/lab/backend"
+	"github.com/go-translab/translab/lab/npy"
+	"github.com/go-translab/translab/lab/reference"
+)
+
+func referenceDir(t testing.TB) string { return reference.Dir(t, "clip-tiny-random") }
+
+func relErr(got, want []float32) float64 { return reference.RelErr(got, want) }
+
+func TestParity(t *testing.T) {
+	ref := referenceDir(t)
+	m, err := LoadDir(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := backend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	idsA, err := npy.Read(filepath.Join(ref, "inputs", "input_ids.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int32, len(idsA.I64))
+	for i, v := range idsA.I64 {
+		ids[i] = int32(v)
+	}
+	pix, err := npy.Read(filepath.Join(ref, "inputs", "pixel_values.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{
+		"text_last_hidden_state", "text_pooler_output", "text_embeds_unnorm", "text_embeds",
+		"vision_last_hidden_state", "vision_pooler_output", "image_embeds_unnorm", "image_embeds",
+		"logits_per_image", "logits_per_text",
+	}
+	exec, err := model.NewExec(b, m.Store, func(_ *model.Scope, ids, pixels *Node) []*Node {
+		txt, img := m.Text(ids), m.Vision(pixels)
+		perImage, perText := m.Logits(img.Embeds, txt.Embeds)
+		return []*Node{txt.LastHiddenState, txt.Pooled, txt.Embeds, Normalize(txt.Embeds),
+			img.LastHiddenState, img.Pooled, img.Embeds, Normalize(img.Embeds), perImage, perText}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Call(tensors.FromFlatDataAndDimensions(ids, idsA.Shape...), tensors.FromFlatDataAndDimensions(pix.F32, pix.Shape...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range names {
+		want, err := npy.Read(filepath.Join(ref, "expected", name+".npy"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := tensors.MustCopyFlatData[float32](out[i])
+		if len(got) != len(want.F32) {
+			t.Errorf("%s: %v values, reference %v", name, out[i].Shape().Dimensions, want.Shape)
+			continue
+		}
+		if e := relErr(got, want.F32); e > 1e-4 || math.IsNaN(e) {
+			t.Errorf("%s: relative error %.3g > 1e-4", name, e)
+		} else {
+			t.Logf("%s: relative error %.2g", name, e)
+		}
+	}
+}

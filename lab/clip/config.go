@@ -1,0 +1,157 @@
+package clip
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
+// TowerConfig holds the fields of CLIPTextConfig / CLIPVisionConfig that shape the weights or change
+// the math.
+type TowerConfig struct {
+	HiddenSize        int     `json:"hidden_size"`
+	IntermediateSize  int     `json:"intermediate_size"`
+	NumHiddenLayers   int     `json:"num_hidden_layers"`
+	NumAttentionHeads int     `json:"num_attention_heads"`
+	HiddenAct         string  `json:"hidden_act"`
+	LayerNormEps      float64 `json:"layer_norm_eps"`
+	// Text tower.
+	VocabSize             int `json:"vocab_size"`
+	MaxPositionEmbeddings int `json:"max_position_embeddings"`
+	EOSTokenID            int `json:"eos_token_id"`
+	// Vision tower.
+	ImageSize   int `json:"image_size"`
+	PatchSize   int `json:"patch_size"`
+	NumChannels int `json:"num_channels"`
+}
+
+// Config is CLIPConfig: the two towers and the shared projection width.
+type Config struct {
+	Text          TowerConfig `json:"text_config"`
+	Vision        TowerConfig `json:"vision_config"`
+	ProjectionDim int         `json:"projection_dim"`
+	ModelType     string      `json:"model_type"`
+}
+
+// DefaultConfig is openai/clip-vit-base-patch16's configuration (HF's CLIPConfig defaults, with
+// patch 16), used for fields a config.json leaves out.
+func DefaultConfig() *Config {
+	return &Config{
+		Text: TowerConfig{HiddenSize: 512, IntermediateSize: 2048, NumHiddenLayers: 12, NumAttentionHeads: 8,
+			HiddenAct: "quick_gelu", LayerNormEps: 1e-5, VocabSize: 49408, MaxPositionEmbeddings: 77, EOSTokenID: 49407},
+		Vision: TowerConfig{HiddenSize: 768, IntermediateSize: 3072, NumHiddenLayers: 12, NumAttentionHeads: 12,
+			HiddenAct: "quick_gelu", LayerNormEps: 1e-5, ImageSize: 224, PatchSize: 16, NumChannels: 3},
+		ProjectionDim: 512, ModelType: "clip",
+	}
+}
+
+// NumPatches is the vision tower's grid: (image_size / patch_size)².
+func (c *Config) NumPatches() int { n := c.Vision.ImageSize / c.Vision.PatchSize; return n * n }
+
+// LoadConfig reads and validates config.json.
+func LoadConfig(path string) (*Config, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("clip: %w", err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, fmt.Errorf("clip: %s: not valid JSON: %w", path, err)
+	}
+	for _, f := range []string{"text_config", "vision_config"} {
+		if _, ok := fields[f]; !ok {
+			return nil, fmt.Errorf("clip: %s: missing field %q", path, f)
+		}
+	}
+	c := DefaultConfig()
+	if err := json.Unmarshal(raw, c); err != nil {
+		return nil, fmt.Errorf("clip: %s: field of the wrong type: %w", path, err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("clip: %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Validate rejects values no CLIP can have, naming the field.
+func (c *Config) Validate() error {
+	if c.ModelType != "" && c.ModelType != "clip" {
+		return fmt.Errorf("field \"model_type\" = %q: not a CLIP checkpoint (want \"clip\")", c.ModelType)
+	}
+	check := func(tower string, t TowerConfig) error {
+		for _, f := range []struct {
+			name   string
+			v, max int
+		}{
+			{"hidden_size", t.HiddenSize, 1 << 16}, {"intermediate_size", t.IntermediateSize, 1 << 18},
+			{"num_hidden_layers", t.NumHiddenLayers, 256}, {"num_attention_heads", t.NumAttentionHeads, 1024},
+		} {
+			if f.v <= 0 || f.v > f.max {
+				return fmt.Errorf("field \"%s.%s\" = %d: must be in 1..%d", tower, f.name, f.v, f.max)
+			}
+		}
+		if t.HiddenSize%t.NumAttentionHeads != 0 {
+			return fmt.Errorf("field \"%s.hidden_size\" = %d: not a multiple of num_attention_heads (%d)", tower, t.HiddenSize, t.NumAttentionHeads)
+		}
+		if _, ok := activations[t.HiddenAct]; !ok {
+			return fmt.Errorf("field \"%s.hidden_act\" = %q: unknown", tower, t.HiddenAct)
+		}
+		if !(t.LayerNormEps > 0 && t.LayerNormEps < 1) {
+			return fmt.Errorf("field \"%s.layer_norm_eps\" = %v: must be in (0, 1)", tower, t.LayerNormEps)
+		}
+		return nil
+	}
+	if err := check("text_config", c.Text); err != nil {
+		return err
+	}
+	if err := check("vision_config", c.Vision); err != nil {
+		return err
+	}
+	switch {
+	case c.Text.VocabSize <= 0 || c.Text.VocabSize > 1<<22:
+		return fmt.Errorf("field \"text_config.vocab_size\" = %d: must be in 1..%d", c.Text.VocabSize, 1<<22)
+	case c.Text.MaxPositionEmbeddings <= 0 || c.Text.MaxPositionEmbeddings > 1<<16:
+		return fmt.Errorf("field \"text_config.max_position_embeddings\" = %d: out of range", c.Text.MaxPositionEmbeddings)
+	case c.Vision.PatchSize <= 0 || c.Vision.ImageSize <= 0 || c.Vision.ImageSize%c.Vision.PatchSize != 0:
+		return fmt.Errorf("field \"vision_config.image_size\" = %d: must be a positive multiple of patch_size (%d)", c.Vision.ImageSize, c.Vision.PatchSize)
+	case c.Vision.NumChannels <= 0 || c.Vision.NumChannels > 16:
+		return fmt.Errorf("field \"vision_config.num_channels\" = %d: out of range", c.Vision.NumChannels)
+	case c.ProjectionDim <= 0 || c.ProjectionDim > 1<<16:
+		return fmt.Errorf("field \"projection_dim\" = %d: out of range", c.ProjectionDim)
+	}
+	return nil
+}
+
+// WeightShapes is the explicit weight map of CLIPModel: every HF parameter name with its shape.
+func (c *Config) WeightShapes() map[string][]int {
+	w := map[string][]int{"logit_scale": {}}
+	t, v := c.Text, c.Vision
+	w["text_model.embeddings.token_embedding.weight"] = []int{t.VocabSize, t.HiddenSize}
+	w["text_model.embeddings.position_embedding.weight"] = []int{t.MaxPositionEmbeddings, t.HiddenSize}
+	encoderShapes(w, "text_model.encoder", t)
+	w["text_model.final_layer_norm.weight"], w["text_model.final_layer_norm.bias"] = []int{t.HiddenSize}, []int{t.HiddenSize}
+	w["text_projection.weight"] = []int{c.ProjectionDim, t.HiddenSize}
+
+	w["vision_model.embeddings.class_embedding"] = []int{v.HiddenSize}
+	w["vision_model.embeddings.patch_embedding.weight"] = []int{v.HiddenSize, v.NumChannels, v.PatchSize, v.PatchSize}
+	w["vision_model.embeddings.position_embedding.weight"] = []int{c.NumPatches() + 1, v.HiddenSize}
+	w["vision_model.pre_layrnorm.weight"], w["vision_model.pre_layrnorm.bias"] = []int{v.HiddenSize}, []int{v.HiddenSize} // sic, as HF spells it
+	encoderShapes(w, "vision_model.encoder", v)
+	w["vision_model.post_layernorm.weight"], w["vision_model.post_layernorm.bias"] = []int{v.HiddenSize}, []int{v.HiddenSize}
+	w["visual_projection.weight"] = []int{c.ProjectionDim, v.HiddenSize}
+	return w
+}
+
+func encoderShapes(w map[string][]int, prefix string, t TowerConfig) {
+	d, h := t.HiddenSize, t.IntermediateSize
+	for i := 0; i < t.NumHiddenLayers; i++ {
+		p := fmt.Sprintf("%s.layers.%d.", prefix, i)
+		for _, proj := range []string{"q_proj", "k_proj", "v_proj", "out_proj"} {
+			w[p+"self_attn."+proj+".weight"], w[p+"self_attn."+proj+".bias"] = []int{d, d}, []int{d}
+		}
+		w[p+"layer_norm1.weight"], w[p+"layer_norm1.bias"] = []int{d}, []int{d}
+		w[p+"mlp.fc1.weight"], w[p+"mlp.fc1.bias"] = []int{h, d}, []int{h}
+		w[p+"mlp.fc2.weight"], w[p+"mlp.fc2.bias"] = []int{d, h}, []int{d}
+		w[p+"layer_norm2.weight"], w[p+"layer_norm2.bias"] = []int{d}, []int{d}
+	}
+}
