@@ -9,18 +9,11 @@ import (
 	"testing"
 
 	"github.com/go-translab/translab/lab/npy"
+	"github.com/go-translab/translab/lab/reference"
 )
 
-// shared is ../shared/reference beside the repository; tests that need it skip, saying so, without it.
-func shared(t *testing.T, parts ...string) string {
-	t.Helper()
-	p := filepath.Join(append([]string{"..", "..", "..", "..", "shared", "reference"}, parts...)...)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("%s absent: the reference data lives in ../shared beside the repository", p)
-	}
-	abs, _ := filepath.Abs(p)
-	return abs
-}
+// shared is ../shared/reference/<parts> beside the repository; tests that need it skip, saying so, without it.
+func shared(t *testing.T, parts ...string) string { return reference.Dir(t, parts...) }
 
 func runLab(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
