@@ -75,3 +75,34 @@ func TestParity(t *testing.T) {
 		}
 	}
 }
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Text = TowerConfig{HiddenSize: 32, IntermediateSize: 64, NumHiddenLayers: 1, NumAttentionHeads: 2, HiddenAct: "quick_gelu",
+		LayerNormEps: 1e-5, VocabSize: 300, MaxPositionEmbeddings: 77, EOSTokenID: 299}
+	cfg.Vision = TowerConfig{HiddenSize: 48, IntermediateSize: 96, NumHiddenLayers: 1, NumAttentionHeads: 3, HiddenAct: "quick_gelu",
+		LayerNormEps: 1e-5, ImageSize: 64, PatchSize: 16, NumChannels: 3}
+	cfg.ProjectionDim = 24
+	m := NewRandom(cfg, 1)
+	dir := t.TempDir()
+	if err := cfg.Save(filepath.Join(dir, "config.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Save(filepath.Join(dir, "model.safetensors")); err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Config.Vision.ImageSize != 64 || back.Config.Text.EOSTokenID != 299 || back.Config.ProjectionDim != 24 {
+		t.Fatalf("config round trip: %+v", back.Config)
+	}
+	for v := range m.Store.IterVariables() {
+		a := tensors.MustCopyFlatData[float32](v.MustValue())
+		b := tensors.MustCopyFlatData[float32](back.Store.GetVariable(v.Path()).MustValue())
+		if reference.RelErr(b, a) != 0 {
+			t.Fatalf("%s changed in the round trip", v.Path())
+		}
+	}
+}

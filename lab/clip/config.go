@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+
+	"github.com/go-translab/translab/lab/atomicfile"
 )
 
 // TowerConfig holds the fields of CLIPTextConfig / CLIPVisionConfig that shape the weights or change
@@ -154,4 +156,33 @@ func encoderShapes(w map[string][]int, prefix string, t TowerConfig) {
 		w[p+"mlp.fc2.weight"], w[p+"mlp.fc2.bias"] = []int{d, h}, []int{d}
 		w[p+"layer_norm2.weight"], w[p+"layer_norm2.bias"] = []int{d}, []int{d}
 	}
+}
+
+// Save writes config.json so that both this package and HF transformers load it.
+func (c *Config) Save(path string) error {
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("clip: %s: %w", path, err)
+	}
+	out := map[string]any{
+		"architectures": []string{"CLIPModel"}, "model_type": "clip", "projection_dim": c.ProjectionDim,
+		"logit_scale_init_value": 2.6592,
+		"text_config": map[string]any{
+			"model_type": "clip_text_model", "vocab_size": c.Text.VocabSize, "hidden_size": c.Text.HiddenSize,
+			"intermediate_size": c.Text.IntermediateSize, "num_hidden_layers": c.Text.NumHiddenLayers,
+			"num_attention_heads": c.Text.NumAttentionHeads, "max_position_embeddings": c.Text.MaxPositionEmbeddings,
+			"hidden_act": c.Text.HiddenAct, "layer_norm_eps": c.Text.LayerNormEps, "eos_token_id": c.Text.EOSTokenID,
+			"projection_dim": c.ProjectionDim,
+		},
+		"vision_config": map[string]any{
+			"model_type": "clip_vision_model", "hidden_size": c.Vision.HiddenSize, "intermediate_size": c.Vision.IntermediateSize,
+			"num_hidden_layers": c.Vision.NumHiddenLayers, "num_attention_heads": c.Vision.NumAttentionHeads,
+			"num_channels": c.Vision.NumChannels, "image_size": c.Vision.ImageSize, "patch_size": c.Vision.PatchSize,
+			"hidden_act": c.Vision.HiddenAct, "layer_norm_eps": c.Vision.LayerNormEps, "projection_dim": c.ProjectionDim,
+		},
+	}
+	raw, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, append(raw, '\n'))
 }
