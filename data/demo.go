@@ -13,10 +13,11 @@ import (
 	"sync"
 )
 
-// demoFS is written by data/gendemo: a tiny random DistilBERT, its tokenizer, and a few hundred
-// review sentences in Rotten Tomatoes' layout.
+// demoFS is written by data/gendemo: in demo/, a tiny random DistilBERT, its tokenizer, and a few
+// hundred review sentences in Rotten Tomatoes' layout; in demo-clip/, a tiny random CLIP, a
+// byte-level BPE tokenizer and pictures of coloured shapes in an HF image dataset's layout.
 //
-//go:embed demo
+//go:embed demo demo-clip
 var demoFS embed.FS
 
 var demoMu sync.Mutex
@@ -25,15 +26,20 @@ var demoMu sync.Mutex
 // dataset directory (train/validation/test.parquet + README.md). They are extracted from the binary
 // on first use into the user's cache, under a name derived from their content, so an updated
 // binary never reads stale fixtures and two processes never see a half-written directory.
-func DemoDir() (string, error) {
+func DemoDir() (string, error) { return extract("demo") }
+
+// CLIPDemoDir is DemoDir for Exercise 3: an HF CLIP model directory that is also an image dataset.
+func CLIPDemoDir() (string, error) { return extract("demo-clip") }
+
+func extract(name string) (string, error) {
 	demoMu.Lock()
 	defer demoMu.Unlock()
-	return extractDemo() // a stat when the fixtures are there already; a cache can be wiped meanwhile
+	return extractDemo(name) // a stat when the fixtures are there already; a cache can be wiped meanwhile
 }
 
-func extractDemo() (string, error) {
+func extractDemo(name string) (string, error) {
 	h := sha256.New()
-	err := fs.WalkDir(demoFS, "demo", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(demoFS, name, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -49,7 +55,7 @@ func extractDemo() (string, error) {
 	if err != nil {
 		base = os.TempDir()
 	}
-	dir := filepath.Join(base, "translab", "demo-"+hex.EncodeToString(h.Sum(nil))[:16])
+	dir := filepath.Join(base, "translab", name+"-"+hex.EncodeToString(h.Sum(nil))[:16])
 	if _, err := os.Stat(filepath.Join(dir, "config.json")); err == nil {
 		return dir, nil
 	}
@@ -61,12 +67,12 @@ func extractDemo() (string, error) {
 		return "", fmt.Errorf("data: demo fixtures: %w", err)
 	}
 	defer os.RemoveAll(tmp) // gone after the rename; cleans up after a failure
-	entries, err := demoFS.ReadDir("demo")
+	entries, err := demoFS.ReadDir(name)
 	if err != nil {
 		return "", err
 	}
 	for _, e := range entries {
-		raw, err := demoFS.ReadFile("demo/" + e.Name())
+		raw, err := demoFS.ReadFile(name + "/" + e.Name())
 		if err != nil {
 			return "", err
 		}

@@ -20,8 +20,21 @@ func TestDemoDir(t *testing.T) {
 		}
 	}
 	// A second extraction (another process) reuses the same directory.
-	again, err := extractDemo()
+	again, err := extractDemo("demo")
 	if err != nil || again != dir {
 		t.Errorf("second extraction: %q, %v", again, err)
+	}
+}
+
+func TestCLIPDemoDir(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	dir, err := CLIPDemoDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "preprocessor_config.json", "test.parquet", "README.md"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -129,6 +129,7 @@ func main() {
 	must(m.Save(filepath.Join(out, "model.safetensors"), true))
 	must(cfg.Save(filepath.Join(out, "config.json")))
 	fmt.Printf("wrote %d sentences, a %d-token vocabulary and a %d-layer DistilBERT to %s\n", len(all), len(vocab), cfg.NLayers, out)
+	writeCLIPDemo(filepath.Join("data", "demo-clip"))
 }
 
 // buildVocab covers every demo word whole, plus single characters and their ## continuations so
