@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,6 +23,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	seq := fs.Int("seq", 64, "tokens per sentence")
 	batches := fs.Int("batches", 5, "timed batches (after one untimed warm-up that compiles)")
 	layers := fs.Int("layers", 6, "encoder layers (DistilBERT-base has 6)")
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		fs.Usage()
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || args[0] != "embed" {
 		fmt.Fprintln(stderr, "lab bench: name a workload: embed")
 		fs.Usage()

@@ -24,6 +24,7 @@ var verbs = map[string]runFunc{
 	"bench":    runBench,
 	"ex1":      runEx1,
 	"svm":      runSVM,
+	"ex3":      runEx3,
 }
 
 var summaries = map[string]string{
@@ -33,6 +34,7 @@ var summaries = map[string]string{
 	"bench":    "measure the lab's workloads on this machine",
 	"ex1":      "Exercise 1: Rotten Tomatoes, DistilBERT [CLS] features + Linear SVM",
 	"svm":      "fit a Linear SVM (scikit-learn's LinearSVC) on .npy features and predict",
+	"ex3":      "Exercise 3: CLIP zero-shot classification (ImageNette, Tiny ImageNet, EuroSAT)",
 }
 
 func usage(w io.Writer) {

@@ -1,0 +1,267 @@
+// Package zeroshot is the lab's third exercise, part 1: CLIP ViT-B/16 classifies images it was never
+// trained on by comparing them with text prompts ("a photo of a {class}."). Each step is one call,
+// so a notebook cell or the CLI stays short and both show the same tables.
+package zeroshot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/gomlx/compute"
+
+	"github.com/go-translab/translab/data"
+	"github.com/go-translab/translab/lab/backend"
+	"github.com/go-translab/translab/lab/clip"
+	"github.com/go-translab/translab/lab/datasets"
+	"github.com/go-translab/translab/lab/hub"
+	"github.com/go-translab/translab/lab/imageproc"
+	"github.com/go-translab/translab/lab/show"
+	"github.com/go-translab/translab/lab/tokenize"
+)
+
+// DefaultModel is the seed lab's CLIP.
+const DefaultModel = "openai/clip-vit-base-patch16"
+
+// Dataset is an image dataset to classify and how to prompt for its classes.
+type Dataset struct {
+	Name     string
+	Spec     datasets.Spec
+	Fallback *datasets.Spec // the same data at another revision (refs/convert/parquet), tried when Spec's has no parquet
+	// Split to classify; "" takes the first of validation, valid and test that the dataset has.
+	Split string
+	// Names turns the class names the dataset reports into readable prompt names (WordNet ids
+	// into words); nil uses the dataset's names as they are.
+	Names     func(datasetNames []string) ([]string, error)
+	Templates []string
+	Seed      float64 // the seed lab's zero-shot accuracy (%), 0 when it has none
+}
+
+// Options configure Setup; the zero value runs the real model, falling back to the demo when the
+// hub is unreachable and the cache lacks it.
+type Options struct {
+	Demo      bool
+	Model     string // hub id or HF directory; "" is DefaultModel
+	BatchSize int    // images per forward pass; 0 is 32
+	Progress  io.Writer
+	Hub       *hub.Client
+}
+
+// Lab holds the model, its tokenizer and image processor.
+type Lab struct {
+	Demo      bool
+	Why       string
+	ModelID   string
+	Model     *clip.Model
+	Tokenizer *tokenize.Tokenizer
+	Processor *imageproc.Config
+	Backend   compute.Backend
+	BatchSize int
+	hub       *hub.Client
+	out       io.Writer
+}
+
+var modelFiles = []string{
+	"config.json", hub.Optional("model.safetensors"), hub.Optional("pytorch_model.bin"),
+	hub.Optional("tokenizer.json"), hub.Optional("tokenizer_config.json"), hub.Optional("preprocessor_config.json"),
+	hub.Optional("special_tokens_map.json"),
+}
+
+// Setup loads CLIP, its tokenizer and its image processor — or the demo's when asked, or when the
+// hub is unreachable and nothing is cached. Other failures are errors, not a silent demo.
+func Setup(ctx context.Context, o Options) (*Lab, error) {
+	l := &Lab{Demo: o.Demo, ModelID: o.Model, BatchSize: o.BatchSize, hub: o.Hub, out: o.Progress}
+	if l.out == nil {
+		l.out = os.Stderr
+	}
+	if l.ModelID == "" {
+		l.ModelID = DefaultModel
+	}
+	if l.BatchSize <= 0 {
+		l.BatchSize = 32
+	}
+	if l.hub == nil {
+		l.hub = hub.NewClient()
+		l.hub.Progress = l.out
+	}
+	dir := ""
+	if o.Demo {
+		l.Why = "asked for"
+	} else {
+		var err error
+		dir, err = hub.Resolve(ctx, l.hub, l.ModelID, modelFiles...)
+		if err != nil {
+			if !errors.Is(err, hub.ErrNetwork) && !errors.Is(err, hub.ErrNotCached) {
+				return nil, err
+			}
+			l.Demo, l.Why = true, "the hub is unreachable and the cache lacks "+l.ModelID
+			fmt.Fprintf(l.out, "lab: %v — running the offline demo instead\n", err)
+		}
+	}
+	if l.Demo {
+		var err error
+		if dir, err = data.CLIPDemoDir(); err != nil {
+			return nil, err
+		}
+		l.ModelID = "demo (tiny random CLIP)"
+	}
+	m, err := clip.LoadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := tokenize.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	proc := imageproc.DefaultCLIP()
+	if p := filepath.Join(dir, "preprocessor_config.json"); fileExists(p) {
+		if proc, err = imageproc.LoadConfig(p); err != nil {
+			return nil, err
+		}
+	}
+	b, err := backend.Default()
+	if err != nil {
+		return nil, err
+	}
+	l.Model, l.Tokenizer, l.Processor, l.Backend = m, tok, proc, b
+	return l, nil
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// DemoDataset is the demo's dataset: drawn shapes, in the directory of the demo model.
+func DemoDataset() (Dataset, error) {
+	dir, err := data.CLIPDemoDir()
+	if err != nil {
+		return Dataset{}, err
+	}
+	return Dataset{Name: "demo shapes", Spec: datasets.Spec{ID: dir, ImageColumn: "image", LabelColumn: "label"}, Templates: clip.PhotoTemplate}, nil
+}
+
+// Banner is the setup cell's one-line report.
+func (l *Lab) Banner() show.Renderable {
+	line := fmt.Sprintf("Exercise 3 — CLIP zero-shot, model %s, backend %s", l.ModelID, backend.Choose().Config)
+	if l.Demo {
+		line += fmt.Sprintf("\nDEMO (%s): a random tiny CLIP on drawn shapes — the numbers below mean nothing.", l.Why)
+	}
+	return show.Text(line)
+}
+
+// open reads a dataset: from its local directory (the demo) or the hub, at the catalog's revision
+// or, when that has no parquet files, at the fallback one.
+func (l *Lab) open(ctx context.Context, d Dataset) (*datasets.Dataset, error) {
+	if fileExists(d.Spec.ID) {
+		return datasets.OpenDir(d.Spec, d.Spec.ID)
+	}
+	ds, err := datasets.Load(ctx, l.hub, d.Spec)
+	if err != nil && d.Fallback != nil && !errors.Is(err, hub.ErrNetwork) && !errors.Is(err, hub.ErrNotCached) {
+		if fb, ferr := datasets.Load(ctx, l.hub, *d.Fallback); ferr == nil {
+			return fb, nil
+		}
+	}
+	return ds, err
+}
+
+func pickSplit(ds *datasets.Dataset, want string) (*datasets.Split, error) {
+	if want != "" {
+		return ds.Split(want)
+	}
+	for _, name := range []string{"validation", "valid", "test"} {
+		if s, err := ds.Split(name); err == nil {
+			return s, nil
+		}
+	}
+	return ds.Split("validation") // its error lists the splits there are
+}
+
+// Evaluate classifies up to limit images (0: all) of the dataset's split, streaming them in
+// batches, with the dataset's templates (or the given ones).
+func (l *Lab) Evaluate(ctx context.Context, d Dataset, templates []string, limit int) (*Evaluation, error) {
+	ds, err := l.open(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	split, err := pickSplit(ds, d.Split)
+	if err != nil {
+		return nil, err
+	}
+	classes := ds.LabelNames
+	if d.Names != nil {
+		if classes, err = d.Names(ds.LabelNames); err != nil {
+			return nil, err
+		}
+	}
+	if len(classes) == 0 {
+		return nil, fmt.Errorf("zeroshot: %s has no class names", d.Name)
+	}
+	if templates == nil {
+		templates = d.Templates
+	}
+	if templates == nil {
+		templates = clip.PhotoTemplate
+	}
+	zs, err := clip.NewZeroShot(l.Backend, l.Model, l.Tokenizer, classes, templates)
+	if err != nil {
+		return nil, err
+	}
+	total := split.NumRows
+	if limit > 0 && limit < total {
+		total = limit
+	}
+	bar := show.NewProgress(l.out, "zero-shot "+d.Name, int64(total), "images")
+	defer bar.Done()
+	ev := &Evaluation{Dataset: d.Name, Classes: classes, Templates: templates, Seed: d.Seed, Demo: l.Demo}
+	var batch [][]byte
+	var labels []int
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		pixels, _, _, err := l.Processor.Batch(batch, runtime.GOMAXPROCS(0))
+		if err != nil {
+			return fmt.Errorf("zeroshot: %s: %w", d.Name, err)
+		}
+		emb, err := l.Model.ImageEmbeddings(l.Backend, pixels, len(batch))
+		if err != nil {
+			return err
+		}
+		logits, err := zs.Logits(emb, len(batch))
+		if err != nil {
+			return err
+		}
+		ev.Labels = append(ev.Labels, labels...)
+		ev.Ranked = append(ev.Ranked, clip.BestClasses(logits, len(classes), 5)...)
+		bar.Add(int64(len(batch)))
+		batch, labels = batch[:0], labels[:0]
+		return nil
+	}
+	for row, err := range split.Rows() {
+		if err != nil {
+			return nil, err
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if row.Image == nil {
+			return nil, fmt.Errorf("zeroshot: %s: row %d has no image", d.Name, row.Index)
+		}
+		batch = append(batch, row.Image.Bytes)
+		labels = append(labels, row.Label)
+		if len(batch) == l.BatchSize {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+		if len(ev.Labels)+len(batch) >= total {
+			break
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
