@@ -1,6 +1,7 @@
 package clip
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/go-translab/translab/lab/hub"
 	"github.com/go-translab/translab/lab/weights"
 )
 
@@ -47,4 +49,23 @@ func LoadDir(dir string) (*Model, error) {
 		return nil, fmt.Errorf("clip: %s: %d unexpected tensor(s) for CLIPModel: %s", src.Path(), len(unexpected), strings.Join(unexpected, ", "))
 	}
 	return &Model{Config: cfg, Store: store}, nil
+}
+
+// Files a CLIP directory may hold: the config, one of the checkpoint layouts, the tokenizer and the
+// image processor's configuration.
+var ModelFiles = []string{
+	"config.json", hub.Optional("model.safetensors"), hub.Optional("model.safetensors.index.json"),
+	hub.Optional("pytorch_model.bin"), hub.Optional("tokenizer.json"), hub.Optional("tokenizer_config.json"),
+	hub.Optional("preprocessor_config.json"), hub.Optional("special_tokens_map.json"),
+}
+
+// Load loads CLIP from an HF-format directory or a hub id, fetching into the shared hub cache when
+// needed, and returns the directory too (the tokenizer and image processor live beside the weights).
+func Load(ctx context.Context, c *hub.Client, pathOrID string) (*Model, string, error) {
+	dir, err := hub.Resolve(ctx, c, pathOrID, ModelFiles...)
+	if err != nil {
+		return nil, "", err
+	}
+	m, err := LoadDir(dir)
+	return m, dir, err
 }

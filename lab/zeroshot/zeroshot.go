@@ -65,12 +65,6 @@ type Lab struct {
 	out       io.Writer
 }
 
-var modelFiles = []string{
-	"config.json", hub.Optional("model.safetensors"), hub.Optional("pytorch_model.bin"),
-	hub.Optional("tokenizer.json"), hub.Optional("tokenizer_config.json"), hub.Optional("preprocessor_config.json"),
-	hub.Optional("special_tokens_map.json"),
-}
-
 // Setup loads CLIP, its tokenizer and its image processor — or the demo's when asked, or when the
 // hub is unreachable and nothing is cached. Other failures are errors, not a silent demo.
 func Setup(ctx context.Context, o Options) (*Lab, error) {
@@ -93,7 +87,7 @@ func Setup(ctx context.Context, o Options) (*Lab, error) {
 		l.Why = "asked for"
 	} else {
 		var err error
-		dir, err = hub.Resolve(ctx, l.hub, l.ModelID, modelFiles...)
+		dir, err = hub.Resolve(ctx, l.hub, l.ModelID, clip.ModelFiles...)
 		if err != nil {
 			if !errors.Is(err, hub.ErrNetwork) && !errors.Is(err, hub.ErrNotCached) {
 				return nil, err

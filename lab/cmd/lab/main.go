@@ -18,23 +18,25 @@ type runFunc func(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // verbs and summaries are apart because each verb's --help reads its summary.
 var verbs = map[string]runFunc{
-	"tokenize": runTokenize,
-	"embed":    runEmbed,
-	"fetch":    runFetch,
-	"bench":    runBench,
-	"ex1":      runEx1,
-	"svm":      runSVM,
-	"ex3":      runEx3,
+	"tokenize":   runTokenize,
+	"embed":      runEmbed,
+	"fetch":      runFetch,
+	"bench":      runBench,
+	"ex1":        runEx1,
+	"svm":        runSVM,
+	"ex3":        runEx3,
+	"clip-embed": runCLIPEmbed,
 }
 
 var summaries = map[string]string{
-	"tokenize": "text file → token ids, one JSON line per input line",
-	"embed":    "text file → DistilBERT features in a .npy file",
-	"fetch":    "download models or datasets into the hub cache, for working offline",
-	"bench":    "measure the lab's workloads on this machine",
-	"ex1":      "Exercise 1: Rotten Tomatoes, DistilBERT [CLS] features + Linear SVM",
-	"svm":      "fit a Linear SVM (scikit-learn's LinearSVC) on .npy features and predict",
-	"ex3":      "Exercise 3: CLIP zero-shot classification (ImageNette, Tiny ImageNet, EuroSAT)",
+	"tokenize":   "text file → token ids, one JSON line per input line",
+	"embed":      "text file → DistilBERT features in a .npy file",
+	"fetch":      "download models or datasets into the hub cache, for working offline",
+	"bench":      "measure the lab's workloads on this machine",
+	"ex1":        "Exercise 1: Rotten Tomatoes, DistilBERT [CLS] features + Linear SVM",
+	"svm":        "fit a Linear SVM (scikit-learn's LinearSVC) on .npy features and predict",
+	"ex3":        "Exercise 3: CLIP zero-shot classification (ImageNette, Tiny ImageNet, EuroSAT)",
+	"clip-embed": "texts or images → CLIP embeddings (L2-normalised) in a .npy file",
 }
 
 func usage(w io.Writer) {
@@ -46,7 +48,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-9s %s\n", n, summaries[n])
+		fmt.Fprintf(w, "  %-11s %s\n", n, summaries[n])
 	}
 	fmt.Fprintln(w, "\nenvironment: HF_HOME / HF_HUB_CACHE (cache), HF_TOKEN, HF_ENDPOINT, HF_HUB_OFFLINE=1,")
 	fmt.Fprintln(w, "GOMLX_BACKEND (e.g. go:parallelism=-1, xla:cuda, xla:/abs/path/plugin.so)")

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/go-translab/translab/lab/backend"
+	"github.com/go-translab/translab/lab/clip"
+	"github.com/go-translab/translab/lab/hub"
+	"github.com/go-translab/translab/lab/imageproc"
+	"github.com/go-translab/translab/lab/npy"
+	"github.com/go-translab/translab/lab/show"
+	"github.com/go-translab/translab/lab/tokenize"
+)
+
+func runCLIPEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("clip-embed", "--model DIR_OR_HUB_ID (--texts FILE | --images DIR) --out OUT.npy [--batch 32]", stderr)
+	modelID := fs.String("model", "openai/clip-vit-base-patch16", "CLIP: hub id or HF directory")
+	texts := fs.String("texts", "", "text file, one caption or prompt per line")
+	images := fs.String("images", "", "directory of images (JPEG, PNG, GIF, BMP, WebP), embedded in file-name order")
+	out := fs.String("out", "", "output .npy: [N, projection_dim] float32, L2-normalised")
+	batch := fs.Int("batch", 32, "images per forward pass")
+	if err := parse(fs, args, "out"); err != nil {
+		return err
+	}
+	if (*texts == "") == (*images == "") {
+		return fmt.Errorf("give exactly one of --texts and --images")
+	}
+	if *batch <= 0 {
+		return fmt.Errorf("--batch %d: must be positive", *batch)
+	}
+	c := hub.NewClient()
+	c.Progress = stderr
+	m, dir, err := clip.Load(ctx, c, *modelID)
+	if err != nil {
+		return err
+	}
+	b, err := backend.Default()
+	if err != nil {
+		return err
+	}
+	var emb []float32
+	var n int
+	if *texts != "" {
+		lines, err := readLines(*texts)
+		if err != nil {
+			return err
+		}
+		tok, err := tokenize.Load(dir)
+		if err != nil {
+			return err
+		}
+		if emb, err = m.TextEmbeddings(b, tok, lines); err != nil {
+			return err
+		}
+		n = len(lines)
+	} else {
+		files, err := imageFiles(*images)
+		if err != nil {
+			return err
+		}
+		proc := imageproc.DefaultCLIP()
+		if p := filepath.Join(dir, "preprocessor_config.json"); fileExists(p) {
+			if proc, err = imageproc.LoadConfig(p); err != nil {
+				return err
+			}
+		}
+		bar := show.NewProgress(stderr, "clip-embed", int64(len(files)), "images")
+		for start := 0; start < len(files); start += *batch {
+			chunk := files[start:min(start+*batch, len(files))]
+			raw := make([][]byte, len(chunk))
+			for i, f := range chunk {
+				if raw[i], err = os.ReadFile(f); err != nil {
+					return err
+				}
+			}
+			pixels, _, _, err := proc.Batch(raw, runtime.GOMAXPROCS(0))
+			if err != nil {
+				return fmt.Errorf("%s: %w", chunk[0], err)
+			}
+			e, err := m.ImageEmbeddings(b, pixels, len(chunk))
+			if err != nil {
+				return err
+			}
+			emb = append(emb, e...)
+			bar.Add(int64(len(chunk)))
+		}
+		bar.Done()
+		n = len(files)
+	}
+	shape := []int{n, m.Config.ProjectionDim}
+	if err := npy.WriteFloat32(*out, shape, emb); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "lab clip-embed: wrote %s %v float32 (L2-normalised)\n", *out, shape)
+	return nil
+}
+
+var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".gif": true, ".bmp": true, ".webp": true}
+
+// imageFiles lists a directory's images in name order, so row i of the output is the i-th file.
+func imageFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		if !e.IsDir() && imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s: no images (.jpg, .png, .gif, .bmp, .webp)", dir)
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
