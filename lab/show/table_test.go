@@ -52,3 +52,17 @@ func TestShowWritesTextOutsideNotebooks(t *testing.T) {
 		t.Fatalf("%q", b.String())
 	}
 }
+
+func TestImageGrid(t *testing.T) {
+	png := []byte("\x89PNG\r\n\x1a\n....")
+	g := &ImageGrid{Title: "samples", Pictures: []Picture{{Data: png, Caption: "true cat / predicted <dog>"}, {Data: png, Caption: "ok", Good: true}}}
+	h := g.HTML()
+	for _, want := range []string{"data:image/png;base64,", "true cat / predicted &lt;dog&gt;", "#070", "#b00"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	if txt := g.Text(); !strings.Contains(txt, "✗ true cat") || !strings.Contains(txt, "✓ ok") {
+		t.Errorf("text %q", txt)
+	}
+}

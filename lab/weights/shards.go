@@ -78,7 +78,8 @@ func OpenIndex(path string) (*Shards, error) {
 
 // OpenDir opens the checkpoint of a HuggingFace model directory: the single
 // model.safetensors if present, else the shards of
-// model.safetensors.index.json.
+// model.safetensors.index.json, else (for repos that ship only PyTorch
+// weights) pytorch_model.bin or the shards of pytorch_model.bin.index.json.
 func OpenDir(dir string) (Source, error) {
 	single := filepath.Join(dir, "model.safetensors")
 	if _, err := os.Stat(single); err == nil {
@@ -96,7 +97,23 @@ func OpenDir(dir string) (Source, error) {
 		}
 		return s, nil
 	}
-	return nil, fmt.Errorf("weights: %s: neither model.safetensors nor model.safetensors.index.json found", dir)
+	bin := filepath.Join(dir, "pytorch_model.bin")
+	if _, err := os.Stat(bin); err == nil {
+		f, err := OpenTorch(bin)
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
+	binIndex := filepath.Join(dir, "pytorch_model.bin.index.json")
+	if _, err := os.Stat(binIndex); err == nil {
+		s, err := OpenTorchIndex(binIndex)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("weights: %s: neither model.safetensors, model.safetensors.index.json, pytorch_model.bin nor pytorch_model.bin.index.json found", dir)
 }
 
 // Close closes every shard.

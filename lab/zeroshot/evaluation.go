@@ -3,6 +3,9 @@ package zeroshot
 import (
 	"fmt"
 	"sort"
+	"strings"
+
+	"github.com/go-translab/translab/lab/clip"
 
 	"github.com/go-translab/translab/lab/show"
 )
@@ -16,6 +19,39 @@ type Evaluation struct {
 	Ranked    [][]int // best first, up to 5 per image
 	Seed      float64
 	Demo      bool
+	// Examples keeps the first images classified, to look at.
+	Examples []Example
+}
+
+// Example is one classified image.
+type Example struct {
+	Image       []byte
+	Label, Pred int
+}
+
+// maxExamples bounds the images an evaluation keeps for Grid.
+const maxExamples = 24
+
+// Grid shows up to n of the classified images with their true and predicted classes.
+func (e *Evaluation) Grid(n int) *show.ImageGrid {
+	g := &show.ImageGrid{Title: fmt.Sprintf("%s — true class / CLIP's guess", e.Dataset)}
+	for _, ex := range e.Examples[:min(n, len(e.Examples))] {
+		caption := e.Classes[ex.Label]
+		if ex.Pred != ex.Label {
+			caption += " / " + e.Classes[ex.Pred]
+		}
+		g.Pictures = append(g.Pictures, show.Picture{Data: ex.Image, Caption: caption, Good: ex.Pred == ex.Label})
+	}
+	return g
+}
+
+// Prompts is the table of the prompts each class is compared with.
+func (e *Evaluation) Prompts() *show.Table {
+	t := &show.Table{Title: "Prompts — " + e.Dataset, Header: []string{"class", "prompts"}}
+	for _, c := range e.Classes {
+		t.Add(c, strings.Join(clip.Prompts(e.Templates, c), " | "))
+	}
+	return t
 }
 
 // TopK is the share of images whose label is among their k best classes.

@@ -227,8 +227,12 @@ func (l *Lab) Evaluate(ctx context.Context, d Dataset, templates []string, limit
 		if err != nil {
 			return err
 		}
+		ranked := clip.BestClasses(logits, len(classes), 5)
+		for i := 0; i < len(batch) && len(ev.Examples) < maxExamples; i++ {
+			ev.Examples = append(ev.Examples, Example{Image: append([]byte(nil), batch[i]...), Label: labels[i], Pred: ranked[i][0]})
+		}
 		ev.Labels = append(ev.Labels, labels...)
-		ev.Ranked = append(ev.Ranked, clip.BestClasses(logits, len(classes), 5)...)
+		ev.Ranked = append(ev.Ranked, ranked...)
 		bar.Add(int64(len(batch)))
 		batch, labels = batch[:0], labels[:0]
 		return nil
