@@ -9,33 +9,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-translab/translab/lab/reference"
+
 	"github.com/go-translab/translab/lab/npy"
 )
 
 // referenceDir is shared/reference/clip-images beside the repository root (the folder holding
 // go.mod); tests that need it skip when it is absent.
-func referenceDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test directory, so no ../shared/reference/clip-images")
-		}
-		dir = parent
-	}
-	ref := filepath.Join(dir, "..", "shared", "reference", "clip-images")
-	if _, err := os.Stat(filepath.Join(ref, "pixel_values.npy")); err != nil {
-		t.Skipf("reference folder %s is absent (HF CLIP preprocessing outputs); skipping parity test", ref)
-	}
-	return ref
-}
+func referenceDir(t testing.TB) string { return reference.Dir(t, "clip-images") }
 
 func decodeFile(t testing.TB, path string) *RGB {
 	t.Helper()

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/go-translab/translab/lab/reference"
 )
 
 // rawTensor is a tensor for building files by hand, bypassing Write, so the
@@ -66,25 +68,4 @@ func le32f(vs ...float32) []byte {
 
 // referenceDir finds ../shared/reference relative to the repository root
 // (the first ancestor holding go.mod), skipping the test when absent.
-func referenceDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("../shared/reference absent: no go.mod found above the package directory")
-		}
-		dir = parent
-	}
-	ref := filepath.Join(dir, "..", "shared", "reference")
-	if _, err := os.Stat(ref); err != nil {
-		t.Skipf("../shared/reference absent: %s not found; reference-file checks skipped", ref)
-	}
-	return ref
-}
+func referenceDir(t *testing.T) string { return reference.Dir(t) }

@@ -12,21 +12,44 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
-// Shards is a checkpoint split over several safetensors files, as listed by
-// a HuggingFace "model.safetensors.index.json". The index is authoritative:
-// a tensor is read from the shard it names, and tensors a shard holds that
-// the index does not list are ignored.
+// Shards is a checkpoint split over several files, as listed by a
+// HuggingFace "model.safetensors.index.json" (or "pytorch_model.bin.index.json"
+// for torch.save shards). The index is authoritative: a tensor is read from
+// the shard it names, and tensors a shard holds that the index does not list
+// are ignored.
 type Shards struct {
 	path  string
-	files []*File
-	where map[string]*File
+	files []Source
+	where map[string]Source
 	names []string
 }
 
-// OpenIndex opens the shard index at path and every shard it lists (which
-// must sit in the same directory), checking that each listed tensor exists
-// in its shard.
+// OpenIndex opens a safetensors shard index at path and every shard it lists
+// (which must sit in the same directory), checking that each listed tensor
+// exists in its shard.
 func OpenIndex(path string) (*Shards, error) {
+	return openIndex(path, func(p string) (Source, error) {
+		f, err := Open(p)
+		if err != nil {
+			return nil, err // not a typed nil inside the interface
+		}
+		return f, nil
+	})
+}
+
+// OpenTorchIndex is OpenIndex for the torch.save shards listed by a
+// "pytorch_model.bin.index.json".
+func OpenTorchIndex(path string) (*Shards, error) {
+	return openIndex(path, func(p string) (Source, error) {
+		f, err := OpenTorch(p)
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	})
+}
+
+func openIndex(path string, open func(string) (Source, error)) (*Shards, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("weights: %w", err)
@@ -40,8 +63,8 @@ func OpenIndex(path string) (*Shards, error) {
 	if len(index.WeightMap) == 0 {
 		return nil, fmt.Errorf("weights: %s: index has no weight_map entries", path)
 	}
-	s := &Shards{path: path, where: make(map[string]*File, len(index.WeightMap))}
-	byShard := map[string]*File{}
+	s := &Shards{path: path, where: make(map[string]Source, len(index.WeightMap))}
+	byShard := map[string]Source{}
 	dir := filepath.Dir(path)
 	names := make([]string, 0, len(index.WeightMap))
 	for name := range index.WeightMap {
@@ -58,7 +81,7 @@ func OpenIndex(path string) (*Shards, error) {
 		}
 		f, ok := byShard[shard]
 		if !ok {
-			f, err = Open(filepath.Join(dir, shard))
+			f, err = open(filepath.Join(dir, shard))
 			if err != nil {
 				_ = s.Close()
 				return nil, fmt.Errorf("weights: %s: %w", path, err)

@@ -146,8 +146,12 @@ func TestOpenDirTorchMatchesSafetensors(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer bin.Close()
-			switch bin.(type) {
-			case *TorchFile, *TorchShards:
+			switch b := bin.(type) {
+			case *TorchFile:
+			case *Shards:
+				if _, ok := b.files[0].(*TorchFile); !ok {
+					t.Fatalf("OpenDir returned shards of %T", b.files[0])
+				}
 			default:
 				t.Fatalf("OpenDir returned a %T", bin)
 			}
