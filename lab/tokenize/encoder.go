@@ -29,7 +29,7 @@ type pipeline struct {
 	raw, normalized []addedToken // each sorted longest first
 	norm            normalizer   // nil: none
 	pre             preTokenizer // nil: the whole piece is one word
-	model           *wordPiece
+	model           wordModel
 }
 
 func (p *pipeline) encode(text string) []int {
@@ -124,8 +124,9 @@ func sortLongestFirst(tokens []addedToken) {
 	sort.SliceStable(tokens, func(i, j int) bool { return len(tokens[i].content) > len(tokens[j].content) })
 }
 
-// hfEncoder delegates pipelines this package does not re-implement (BPE,
-// Unigram, byte-level, regex splits) to go-huggingface's hftokenizer, which
+// hfEncoder delegates pipelines this package does not re-implement
+// (Unigram, Metaspace, BPE dropout, regexes Go cannot run as Oniguruma does)
+// to go-huggingface's hftokenizer, which
 // handles added tokens, normalizers, pre-tokenizers and models itself. Special
 // tokens are left to Tokenizer so truncation can reserve room for them.
 type hfEncoder struct{ hf *hftokenizer.Tokenizer }

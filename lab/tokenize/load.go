@@ -114,16 +114,28 @@ func readConfig(path string) (*config, error) {
 
 // fileJSON is tokenizer.json. Sections reuse go-huggingface's hftokenizer
 // types; the model is parsed here because hftokenizer silently turns a
-// malformed vocab into an empty one and needs "type", which older files lack.
+// malformed vocab into an empty one and needs "type", which older files lack,
+// and the pre-tokenizer because hftokenizer's type drops ByteLevel's
+// use_regex.
 type fileJSON struct {
 	Truncation    *truncationJSON            `json:"truncation"`
 	Padding       *paddingJSON               `json:"padding"`
 	AddedTokens   []hftokenizer.AddedToken   `json:"added_tokens"`
 	Normalizer    *hftokenizer.Normalizer    `json:"normalizer"`
-	PreTokenizer  *hftokenizer.PreTokenizer  `json:"pre_tokenizer"`
+	PreTokenizer  *preTokenizerJSON          `json:"pre_tokenizer"`
 	PostProcessor *hftokenizer.PostProcessor `json:"post_processor"`
 	Decoder       *hftokenizer.Decoder       `json:"decoder"`
 	Model         json.RawMessage            `json:"model"`
+}
+
+type preTokenizerJSON struct {
+	Type           string               `json:"type"`
+	AddPrefixSpace bool                 `json:"add_prefix_space"`
+	UseRegex       *bool                `json:"use_regex"`
+	Pattern        *hftokenizer.Pattern `json:"pattern"`
+	Behavior       string               `json:"behavior"`
+	Invert         bool                 `json:"invert"`
+	PreTokenizers  []preTokenizerJSON   `json:"pretokenizers"`
 }
 
 type truncationJSON struct {
@@ -143,6 +155,7 @@ type modelJSON struct {
 	vocab         map[string]int
 	unkToken      string
 	prefix        string
+	suffix        string // BPE's end_of_word_suffix
 	maxInputChars int
 }
 
@@ -209,7 +222,7 @@ func parseModel(raw json.RawMessage) (*modelJSON, error) {
 			m.vocab[tok] = int(id)
 		}
 	}
-	for key, dst := range map[string]*string{"unk_token": &m.unkToken, "continuing_subword_prefix": &m.prefix} {
+	for key, dst := range map[string]*string{"unk_token": &m.unkToken, "continuing_subword_prefix": &m.prefix, "end_of_word_suffix": &m.suffix} {
 		if v, ok := fields[key]; ok && string(v) != "null" {
 			if err := json.Unmarshal(v, dst); err != nil {
 				return nil, fmt.Errorf("model.%s is not a string: %s", key, v)
@@ -421,31 +434,35 @@ func tokenTuple(raw json.RawMessage, field string) (int, error) {
 // ownPipeline builds this package's encoder when every stage is one it
 // implements, and returns nil to leave the file to hftokenizer otherwise.
 func ownPipeline(model *modelJSON, f *fileJSON, raw, normalized []addedToken) (*pipeline, error) {
-	if model.kind != "WordPiece" {
+	if model.kind != "WordPiece" && model.kind != "BPE" {
 		return nil, nil
 	}
 	p := &pipeline{raw: raw}
 	var ok bool
+	var err error
 	if f.Normalizer != nil {
-		if p.norm, ok = ownNormalizer(f.Normalizer); !ok {
-			return nil, nil
+		if p.norm, ok, err = ownNormalizer(f.Normalizer); !ok || err != nil {
+			return nil, err
 		}
 	}
 	if f.PreTokenizer != nil {
-		switch f.PreTokenizer.Type {
-		case "BertPreTokenizer":
-			p.pre = bertPreTokenizer{}
-		case "WhitespaceSplit":
-			p.pre = whitespaceSplitPreTokenizer{}
-		default:
-			return nil, nil
+		if p.pre, ok, err = ownPreTokenizer(f.PreTokenizer); !ok || err != nil {
+			return nil, err
 		}
 	}
-	unk, ok := model.vocab[model.unkToken]
-	if !ok {
-		return nil, fmt.Errorf("model.unk_token %q is not in model.vocab", model.unkToken)
+	if model.kind == "BPE" {
+		m, ok, err := newBPE(f.Model, model.vocab)
+		if !ok || err != nil {
+			return nil, err
+		}
+		p.model = m
+	} else {
+		unk, ok := model.vocab[model.unkToken]
+		if !ok {
+			return nil, fmt.Errorf("model.unk_token %q is not in model.vocab", model.unkToken)
+		}
+		p.model = &wordPiece{vocab: model.vocab, unkID: unk, prefix: model.prefix, maxInputChars: model.maxInputChars}
 	}
-	p.model = &wordPiece{vocab: model.vocab, unkID: unk, prefix: model.prefix, maxInputChars: model.maxInputChars}
 	// The Rust engine matches normalized added tokens in normalized text by
 	// their normalized content.
 	for _, a := range normalized {
@@ -461,7 +478,66 @@ func ownPipeline(model *modelJSON, f *fileJSON, raw, normalized []addedToken) (*
 	return p, nil
 }
 
-func ownNormalizer(n *hftokenizer.Normalizer) (normalizer, bool) {
+// ownPreTokenizer returns ok false for a pre-tokenizer left to hftokenizer,
+// and an error for one the Rust engine would refuse too.
+func ownPreTokenizer(pt *preTokenizerJSON) (preTokenizer, bool, error) {
+	switch pt.Type {
+	case "BertPreTokenizer":
+		return bertPreTokenizer{}, true, nil
+	case "WhitespaceSplit":
+		return whitespaceSplitPreTokenizer{}, true, nil
+	case "ByteLevel":
+		return byteLevelPreTokenizer{addPrefixSpace: pt.AddPrefixSpace, useRegex: pt.UseRegex == nil || *pt.UseRegex}, true, nil
+	case "Split":
+		behavior, ok := splitBehaviors[pt.Behavior]
+		if !ok {
+			return nil, false, fmt.Errorf("pre_tokenizer Split behavior %q is not one of Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous", pt.Behavior)
+		}
+		re, err := compilePattern(pt.Pattern)
+		if err != nil {
+			// Patterns Go cannot run exactly (look-arounds, \d, …) are left
+			// to hftokenizer rather than refused.
+			return nil, false, nil
+		}
+		return splitPreTokenizer{re: re, behavior: behavior, invert: pt.Invert}, true, nil
+	case "Sequence":
+		var seq sequencePreTokenizer
+		for i := range pt.PreTokenizers {
+			c, ok, err := ownPreTokenizer(&pt.PreTokenizers[i])
+			if !ok || err != nil {
+				return nil, ok, err
+			}
+			seq = append(seq, c)
+		}
+		return seq, true, nil
+	}
+	return nil, false, nil
+}
+
+func ownNormalizer(n *hftokenizer.Normalizer) (normalizer, bool, error) {
+	if n.Type == "Replace" {
+		re, err := compilePattern(n.Pattern)
+		if err != nil {
+			return nil, false, nil
+		}
+		return replaceNormalizer{re: re, content: n.Content}, true, nil
+	}
+	if n.Type == "Sequence" {
+		var seq sequenceNormalizer
+		for i := range n.Normalizers {
+			c, ok, err := ownNormalizer(&n.Normalizers[i])
+			if !ok || err != nil {
+				return nil, ok, err
+			}
+			seq = append(seq, c)
+		}
+		return seq, true, nil
+	}
+	c, ok := simpleNormalizer(n)
+	return c, ok, nil
+}
+
+func simpleNormalizer(n *hftokenizer.Normalizer) (normalizer, bool) {
 	switch n.Type {
 	case "BertNormalizer":
 		strip := n.Lowercase
@@ -481,16 +557,6 @@ func ownNormalizer(n *hftokenizer.Normalizer) (normalizer, bool) {
 		return unicodeNormalizer{norm.NFKD}, true
 	case "StripAccents":
 		return stripAccentsNormalizer{}, true
-	case "Sequence":
-		var seq sequenceNormalizer
-		for i := range n.Normalizers {
-			c, ok := ownNormalizer(&n.Normalizers[i])
-			if !ok {
-				return nil, false
-			}
-			seq = append(seq, c)
-		}
-		return seq, true
 	}
 	return nil, false
 }
@@ -520,8 +586,38 @@ func newHF(content []byte, kind string) (*hftokenizer.Tokenizer, error) {
 }
 
 // decoder picks Rust's WordPiece decoder (re-done here because hftokenizer's
-// lacks the "cleanup" step) or hftokenizer's decoding for other models.
+// lacks the "cleanup" step), the ByteLevel and BPE decoders (see bpe.go), or
+// hftokenizer's decoding for other models.
 func (t *Tokenizer) decoder(f *fileJSON, model *modelJSON, content []byte) func([]string) string {
+	if d := f.Decoder; d != nil && d.Type == "ByteLevel" {
+		suffix := model.suffix
+		return func(tokens []string) string {
+			s := decodeByteLevel(tokens)
+			if suffix != "" {
+				// transformers' CLIPTokenizerFast wraps the engine's decode
+				// this way: the file's ByteLevel decoder leaves "</w>" in.
+				s = strings.TrimFunc(strings.ReplaceAll(s, suffix, " "), isPythonSpace)
+			}
+			return s
+		}
+	}
+	if d := f.Decoder; d != nil && d.Type == "BPEDecoder" {
+		suffix := d.Suffix
+		if suffix == "" {
+			suffix = "</w>" // the Rust default; an empty one would split every char
+		}
+		return func(tokens []string) string {
+			var b strings.Builder
+			for i, tok := range tokens {
+				if i == len(tokens)-1 {
+					b.WriteString(strings.ReplaceAll(tok, suffix, ""))
+				} else {
+					b.WriteString(strings.ReplaceAll(tok, suffix, " "))
+				}
+			}
+			return b.String()
+		}
+	}
 	if d := f.Decoder; (d != nil && d.Type == "WordPiece") || (d == nil && model.kind == "WordPiece") {
 		prefix, cleanup := "##", true
 		if d != nil {

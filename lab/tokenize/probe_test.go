@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // TestUnicodeProbe compares the BERT normalizer and pre-tokenizer with the
@@ -68,4 +70,70 @@ func TestUnicodeProbe(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%d code points differ", bad)
+}
+
+// TestCLIPUnicodeProbe compares the CLIP tokenizer with the Rust engine on
+// every code point: NFC alone, and the ids of "a"+c+"b" and "1"+c+"!"
+// through the whole pipeline (the regex classes, Replace, lowercasing,
+// byte-level BPE). The probe file is ~100 MB, so it is made on demand:
+//
+//	node goldens/tokenizer/probe_clip.js \
+//	    ../shared/reference/tokenizers/clip-tokenizer.json \
+//	    lab/tokenize/rust_regex_tables.go /tmp/clip_probe.tsv
+//	TRANSLAB_CLIP_PROBE=/tmp/clip_probe.tsv go test ./lab/tokenize -run CLIPUnicodeProbe
+func TestCLIPUnicodeProbe(t *testing.T) {
+	path := os.Getenv("TRANSLAB_CLIP_PROBE")
+	if path == "" {
+		t.Skip("set TRANSLAB_CLIP_PROBE to the output of goldens/tokenizer/probe_clip.js")
+	}
+	tok := loadCLIP(t)
+	nfc := unicodeNormalizer{norm.NFC}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	bad, n := 0, 0
+	fail := func(cp int64, format string, args ...any) {
+		if _, known := knownDifferences[rune(cp)]; known {
+			return
+		}
+		bad++
+		if bad <= 100 {
+			t.Errorf("U+%04X: "+format, append([]any{cp}, args...)...)
+		}
+	}
+	for sc.Scan() {
+		fields := strings.Split(sc.Text(), "\t")
+		if len(fields) != 6 {
+			t.Fatalf("probe line %q has %d fields, want 6", sc.Text(), len(fields))
+		}
+		n++
+		cp, _ := strconv.ParseInt(fields[0], 16, 32)
+		c := string(rune(cp))
+		if want, _ := hex.DecodeString(fields[1]); nfc.normalize(c) != string(want) {
+			fail(cp, "NFC Go %q, Rust %q", nfc.normalize(c), want)
+		}
+		if fields[2] != "" {
+			d, _ := hex.DecodeString(fields[2])
+			if want, _ := hex.DecodeString(fields[3]); nfc.normalize(string(d)) != string(want) {
+				fail(cp, "NFC of %q: Go %q, Rust %q", d, nfc.normalize(string(d)), want)
+			}
+		}
+		for i, text := range []string{"a" + c + "b", "1" + c + "!"} {
+			var got []string
+			for _, id := range tok.Encode(text) {
+				got = append(got, strconv.Itoa(id))
+			}
+			if strings.Join(got, ",") != fields[4+i] {
+				fail(cp, "%q: Go %v, Rust %s", text, got, fields[4+i])
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d code points, %d differences", n, bad)
 }

@@ -2,10 +2,12 @@
 // tokenizer.json (or a BERT vocab.txt), with HF's truncation, padding and
 // attention masks, matching HF's Rust tokenizers engine id for id.
 //
-// BERT-style pipelines (BertNormalizer, BertPreTokenizer, WordPiece) run on
-// this package's own code, verified on every code point and on thousands of
-// golden strings from the Rust engine. Other pipelines (BPE, Unigram, …) are
-// delegated to go-huggingface's hftokenizer; see encoder.go.
+// BERT-style pipelines (BertNormalizer, BertPreTokenizer, WordPiece) and
+// byte-level BPE ones (CLIP, GPT-2: NFC, Replace, Lowercase, Split, ByteLevel,
+// BPE) run on this package's own code, verified on every code point and on
+// thousands of golden strings from the Rust engine. Other pipelines
+// (Unigram, Metaspace, …) are delegated to go-huggingface's hftokenizer; see
+// encoder.go and bpe.go.
 package tokenize
 
 import (
@@ -40,6 +42,10 @@ type Options struct {
 	Pad Padding
 	// SkipSpecialTokens leaves out [CLS]/[SEP] (or <|startoftext|>, …).
 	SkipSpecialTokens bool
+	// PadID, when set, pads with this id instead of PadID(): OpenAI's CLIP
+	// (and the reference inputs) pad with 0, while HF's CLIPTokenizerFast
+	// pads with <|endoftext|>, e.g. Options{Pad: PadFixed, PadID: new(0)}.
+	PadID *int
 }
 
 // Batch is a padded batch: IDs[i] and Mask[i] have the same length, and
@@ -157,6 +163,10 @@ func (t *Tokenizer) EncodeBatch(texts []string, o Options) (*Batch, error) {
 	if target >= 0 && t.padMultiple > 1 && target%t.padMultiple != 0 {
 		target += t.padMultiple - target%t.padMultiple
 	}
+	padID := t.padID
+	if o.PadID != nil {
+		padID = *o.PadID
+	}
 	for i, ids := range b.IDs {
 		n := len(ids)
 		if target >= 0 && n > target {
@@ -173,7 +183,7 @@ func (t *Tokenizer) EncodeBatch(texts []string, o Options) (*Batch, error) {
 			off = width - n
 		}
 		for j := range row {
-			row[j] = t.padID
+			row[j] = padID
 		}
 		copy(row[off:], ids)
 		for j := off; j < off+n; j++ {

@@ -67,18 +67,21 @@ type golden struct {
 	IDs16  []int  `json:"ids16"`
 }
 
-func readGoldens(t *testing.T, path string) []golden {
+func readGoldens(t *testing.T, path string) []golden { return readJSONL[golden](t, path) }
+
+// readJSONL reads one JSON object per line.
+func readJSONL[T any](t *testing.T, path string) []T {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out []golden
+	var out []T
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
-		var g golden
+		var g T
 		if err := json.Unmarshal(sc.Bytes(), &g); err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
@@ -388,19 +391,28 @@ func FuzzEncode(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	// The real tokenizer joins in when the reference folder is there.
-	var real *Tokenizer
+	tinyB, err := Parse("tinyBPE", []byte(tinyBPE))
+	if err != nil {
+		f.Fatal(err)
+	}
+	toks := []*Tokenizer{tiny, tinyB}
+	// The real tokenizers join in when the reference folder is there.
 	if ref, ok := findReferenceDir(); ok {
-		if real, err = Load(filepath.Join(ref, "bert-base-uncased-tokenizer.json")); err != nil {
-			f.Fatal(err)
+		for _, name := range []string{"bert-base-uncased-tokenizer.json", "clip-tokenizer.json"} {
+			tok, err := Load(filepath.Join(ref, name))
+			if err != nil {
+				f.Fatal(err)
+			}
+			toks = append(toks, tok)
 		}
 	}
-	for _, s := range []string{"", "ab a!", "İstanbul ß ﬁ ΣΊΣΥΦΟΣ", "你好\u200b\u00ad\x00", "👨‍👩‍👧‍👦🇺🇸", "\xff\xfe", strings.Repeat("é", 120), "[CLS]a[SEP]"} {
+	for _, s := range []string{"", "ab a!", "İstanbul ß ﬁ ΣΊΣΥΦΟΣ", "你好\u200b\u00ad\x00", "👨‍👩‍👧‍👦🇺🇸", "\xff\xfe", strings.Repeat("é", 120), "[CLS]a[SEP]",
+		"a photo of a jack-o'-lantern.", "IT'S <|endoftext|><|StartOfText|>\u0085\u3000 x", "\U00011935\U00011930 ᲉᲉ 𐵀"} {
 		f.Add(s, 16)
 	}
 	f.Fuzz(func(t *testing.T, text string, maxLen int) {
 		maxLen = 2 + (maxLen%64+64)%64
-		for _, tok := range []*Tokenizer{tiny, real} {
+		for _, tok := range toks {
 			if tok == nil {
 				continue
 			}
