@@ -71,8 +71,8 @@ func TestNormalizeMatchesReference(t *testing.T) {
 			w := float64(want.F32[i*per+j])
 			worst = max(worst, math.Abs(float64(g)-w)/max(1, math.Abs(w)))
 		}
-		if worst > 1e-4 {
-			t.Errorf("%s: max relative difference %.3g > 1e-4", filepath.Base(name), worst)
+		if worst > 1e-5 {
+			t.Errorf("%s: max relative difference %.3g > 1e-5", filepath.Base(name), worst)
 		}
 	}
 }

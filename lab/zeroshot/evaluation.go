@@ -21,6 +21,9 @@ type Evaluation struct {
 	Demo      bool
 	// Examples keeps the first images classified, to look at.
 	Examples []Example
+	// Skipped counts images that could not be decoded; FirstSkip says why the first one failed.
+	Skipped   int
+	FirstSkip error
 }
 
 // Example is one classified image.

@@ -215,9 +215,12 @@ func (l *Lab) Evaluate(ctx context.Context, d Dataset, templates []string, limit
 		if len(batch) == 0 {
 			return nil
 		}
-		pixels, _, _, err := l.Processor.Batch(batch, runtime.GOMAXPROCS(0))
+		pixels, err := l.preprocess(ev, &batch, &labels)
 		if err != nil {
 			return fmt.Errorf("zeroshot: %s: %w", d.Name, err)
+		}
+		if len(batch) == 0 {
+			return nil
 		}
 		emb, err := l.Model.ImageEmbeddings(l.Backend, pixels, len(batch))
 		if err != nil {
@@ -261,5 +264,40 @@ func (l *Lab) Evaluate(ctx context.Context, d Dataset, templates []string, limit
 	if err := flush(); err != nil {
 		return nil, err
 	}
+	if ev.Skipped > 0 {
+		if len(ev.Labels) == 0 {
+			return nil, fmt.Errorf("zeroshot: %s: none of the %d images could be decoded (first: %v)", d.Name, ev.Skipped, ev.FirstSkip)
+		}
+		fmt.Fprintf(l.out, "lab: warning: skipped %d image(s) of %s that could not be decoded (first: %v)\n", ev.Skipped, d.Name, ev.FirstSkip)
+	}
 	return ev, nil
+}
+
+// preprocess turns a batch of encoded images into pixel values. A corrupt image does not stop an
+// evaluation of thousands: it is dropped from the batch (with its label) and counted.
+func (l *Lab) preprocess(ev *Evaluation, batch *[][]byte, labels *[]int) ([]float32, error) {
+	workers := runtime.GOMAXPROCS(0)
+	pixels, _, _, err := l.Processor.Batch(*batch, workers)
+	if err == nil {
+		return pixels, nil
+	}
+	var keptImages [][]byte
+	var keptLabels []int
+	for i, img := range *batch {
+		if _, _, _, err := l.Processor.Batch([][]byte{img}, 1); err != nil {
+			ev.Skipped++
+			if ev.FirstSkip == nil {
+				ev.FirstSkip = err
+			}
+			continue
+		}
+		keptImages = append(keptImages, img)
+		keptLabels = append(keptLabels, (*labels)[i])
+	}
+	*batch, *labels = keptImages, keptLabels
+	if len(keptImages) == 0 {
+		return nil, nil
+	}
+	pixels, _, _, err = l.Processor.Batch(keptImages, workers)
+	return pixels, err
 }
