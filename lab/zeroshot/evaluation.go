@@ -107,13 +107,14 @@ func (e *Evaluation) PerClass() *show.Table {
 			hit[y]++
 		}
 	}
-	t := &show.Table{Title: "Per-class accuracy — " + e.Dataset, Header: []string{"class", "images", "accuracy %"}}
+	t := &show.Table{Title: "Per-class accuracy — " + e.Dataset, Header: []string{"class", "images", "accuracy %", ""}}
 	for c, name := range e.Classes {
-		acc := "—"
+		acc, bar := "—", ""
 		if n[c] > 0 {
-			acc = fmt.Sprintf("%.1f", 100*float64(hit[c])/float64(n[c]))
+			a := float64(hit[c]) / float64(n[c])
+			acc, bar = fmt.Sprintf("%.1f", 100*a), strings.Repeat("█", int(a*20+0.5)) // a bar of 20 cells at 100 %
 		}
-		t.Add(name, n[c], acc)
+		t.Add(name, n[c], acc, bar)
 	}
 	return t
 }

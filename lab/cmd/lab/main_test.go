@@ -169,3 +169,17 @@ func TestFetchNeedsARepo(t *testing.T) {
 		t.Errorf("exit %d, %q", code, stderr)
 	}
 }
+
+func TestTokenizeCLIP(t *testing.T) {
+	tok := shared(t, "tokenizers", "clip-tokenizer.json")
+	in := filepath.Join(t.TempDir(), "in.txt")
+	os.WriteFile(in, []byte("a photo of a cat.\n"), 0o644)
+	stdout, stderr, code := runLab(t, "tokenize", "--tokenizer", tok, "--input", in)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	// <|startoftext|> a photo of a cat . <|endoftext|>, as HF's CLIPTokenizerFast gives them.
+	if want := `{"ids":[49406,320,1125,539,320,2368,269,49407]}`; strings.TrimSpace(stdout) != want {
+		t.Errorf("got %s, want %s", stdout, want)
+	}
+}
