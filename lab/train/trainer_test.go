@@ -1,0 +1,175 @@
+package train_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/go-translab/translab/data"
+	"github.com/go-translab/translab/lab/backend"
+	"github.com/go-translab/translab/lab/datasets"
+	"github.com/go-translab/translab/lab/distilbert"
+	"github.com/go-translab/translab/lab/tokenize"
+	"github.com/go-translab/translab/lab/train"
+)
+
+// demoTrainer fine-tunes the demo's tiny DistilBERT with a fresh head on the demo reviews.
+func demoTrainer(t testing.TB, args train.Args) *train.Trainer {
+	t.Helper()
+	dir, err := data.DemoDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := distilbert.LoadDir(dir, distilbert.NoHead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.InitHead(7)
+	tok, err := tokenize.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := datasets.OpenDir(datasets.RottenTomatoes, dir, "train", "validation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	examples := func(split string) []train.Example {
+		s, _ := ds.Split(split)
+		rows, err := s.ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []train.Example
+		for _, r := range rows {
+			out = append(out, train.Example{IDs: tok.Encode(r.Text), Label: r.Label})
+		}
+		return out
+	}
+	b, err := backend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := train.NewTrainer(b, train.Model{Store: m.Store, Logits: m.Logits, PadID: tok.PadID()}, args, examples("train"), examples("validation"), ds.LabelNames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func demoArgs(out string) train.Args {
+	return train.Args{OutputDir: out, LearningRate: 5e-3, BatchSize: 32, Epochs: 3, WeightDecay: 0.01, Seed: 3,
+		MetricForBest: "balanced_accuracy", LoadBestAtEnd: true}
+}
+
+// TestMain lets a test run a training in a child process that it can kill with SIGKILL.
+func TestMain(m *testing.M) {
+	if out := os.Getenv("TRAIN_CHILD_OUT"); out != "" {
+		args := demoArgs(out)
+		if os.Getenv("TRAIN_CHILD_RESUME") != "" {
+			args.ResumeFrom = "last"
+		}
+		if os.Getenv("TRAIN_CHILD_KILL") != "" {
+			args.AfterStep = func(epoch, step int) {
+				if epoch == 2 && step == 14 { // the middle of epoch 2 (10 steps per epoch)
+					syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				}
+			}
+		}
+		h, err := demoTrainer(&testing.B{}, args).Run(context.Background())
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(3)
+		}
+		raw, _ := json.Marshal(h.Epochs)
+		os.WriteFile(filepath.Join(out, "history.json"), raw, 0o644)
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func TestTrainingLearns(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	out := t.TempDir()
+	h, err := demoTrainer(t, demoArgs(out)).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + h.Table().Text())
+	if len(h.Epochs) != 3 || len(h.StepLosses) != 30 {
+		t.Fatalf("%d epochs, %d steps logged; want 3 and 30", len(h.Epochs), len(h.StepLosses))
+	}
+	first, last := h.Epochs[0], h.Epochs[2]
+	if !(last.TrainLoss < first.TrainLoss) || last.Metrics["balanced_accuracy"] < 0.75 {
+		t.Errorf("no learning: train loss %.3f → %.3f, balanced accuracy %.3f", first.TrainLoss, last.TrainLoss, last.Metrics["balanced_accuracy"])
+	}
+	// Best and last checkpoints only.
+	entries, _ := os.ReadDir(out)
+	n := 0
+	for _, e := range entries {
+		if e.IsDir() {
+			n++
+		}
+	}
+	if n < 1 || n > 2 {
+		t.Errorf("%d checkpoint directories kept, want the best and the last", n)
+	}
+}
+
+// TestKillAndResume kills a training with SIGKILL in the middle of epoch 2, resumes it from its
+// last checkpoint, and requires the per-epoch results of an uninterrupted run with the same seed.
+func TestKillAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs three trainings in child processes")
+	}
+	cache := t.TempDir()
+	run := func(out string, env ...string) error {
+		cmd := exec.Command(os.Args[0], "-test.run", "^$")
+		cmd.Env = append(os.Environ(), append(env, "TRAIN_CHILD_OUT="+out, "XDG_CACHE_HOME="+cache)...)
+		cmd.Stderr = os.Stderr
+		return cmd.Run()
+	}
+	history := func(out string) []train.EpochLog {
+		raw, err := os.ReadFile(filepath.Join(out, "history.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var h []train.EpochLog
+		json.Unmarshal(raw, &h)
+		return h
+	}
+	whole := t.TempDir()
+	if err := run(whole); err != nil {
+		t.Fatalf("uninterrupted run: %v", err)
+	}
+	cut := t.TempDir()
+	err := run(cut, "TRAIN_CHILD_KILL=1")
+	if ee, ok := err.(*exec.ExitError); !ok || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("the run was meant to die of SIGKILL, got %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(cut, "checkpoint-10")); err != nil {
+		t.Fatalf("epoch 1's checkpoint is missing after the kill: %v", err)
+	}
+	if err := run(cut, "TRAIN_CHILD_RESUME=1"); err != nil {
+		t.Fatalf("resumed run: %v", err)
+	}
+	a, b := history(whole), history(cut)
+	if len(a) != 3 || len(b) != 3 {
+		t.Fatalf("epochs: uninterrupted %d, resumed %d", len(a), len(b))
+	}
+	for i := range a {
+		for _, k := range []string{"balanced_accuracy", "f1", "accuracy"} {
+			if a[i].Metrics[k] != b[i].Metrics[k] {
+				t.Errorf("epoch %d %s: uninterrupted %v, resumed %v", i+1, k, a[i].Metrics[k], b[i].Metrics[k])
+			}
+		}
+		if math.Abs(a[i].EvalLoss-b[i].EvalLoss) > 1e-6*math.Abs(a[i].EvalLoss) || math.Abs(a[i].TrainLoss-b[i].TrainLoss) > 1e-6*math.Abs(a[i].TrainLoss) {
+			t.Errorf("epoch %d losses: uninterrupted %v/%v, resumed %v/%v", i+1, a[i].TrainLoss, a[i].EvalLoss, b[i].TrainLoss, b[i].EvalLoss)
+		}
+	}
+}
