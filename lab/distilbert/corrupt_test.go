@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/go-translab/translab/lab/tokenize"
+	"github.com/go-translab/translab/lab/weights"
 )
 
 // TestCorruptInputs loads model directories broken in each way a download or a hand edit can break
@@ -141,5 +143,39 @@ func TestHeadChoices(t *testing.T) {
 	}
 	if _, err := LoadDir(dir, RequireHead); err == nil || !strings.Contains(err.Error(), "no classification head") {
 		t.Errorf("RequireHead on a bare checkpoint: %v", err)
+	}
+}
+
+// TestSaveUsesHFNamesAndShapes exports the reference DistilBertForSequenceClassification and
+// requires exactly the tensor names and shapes HF wrote for it.
+func TestSaveUsesHFNamesAndShapes(t *testing.T) {
+	ref := referenceDir(t)
+	m, err := LoadDir(ref, RequireHead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "model.safetensors")
+	if err := m.Save(path, false); err != nil {
+		t.Fatal(err)
+	}
+	got, err := weights.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Close()
+	want, err := weights.Open(filepath.Join(ref, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer want.Close()
+	if !slices.Equal(got.Names(), want.Names()) {
+		t.Fatalf("names differ:\n ours %v\n HF   %v", got.Names(), want.Names())
+	}
+	for _, n := range want.Names() {
+		a, _ := got.Info(n)
+		b, _ := want.Info(n)
+		if !slices.Equal(a.Shape, b.Shape) || a.DType != b.DType {
+			t.Errorf("%s: ours %s %v, HF %s %v", n, a.DType, a.Shape, b.DType, b.Shape)
+		}
 	}
 }

@@ -161,3 +161,28 @@ func shapeSize(shape []int) int {
 	}
 	return n
 }
+
+// ClassifyIDs returns the classifier's logits [len(ids), num_labels] (row-major) for sentences
+// already encoded, padded here to the longest.
+func (m *Model) ClassifyIDs(b compute.Backend, ids [][]int, padID int) ([]float32, error) {
+	cols := 0
+	for _, row := range ids {
+		cols = max(cols, len(row))
+	}
+	idv := make([]int32, len(ids)*cols)
+	mask := make([]int32, len(ids)*cols)
+	for r, row := range ids {
+		for c := range cols {
+			idv[r*cols+c] = int32(padID)
+		}
+		for c, id := range row {
+			idv[r*cols+c], mask[r*cols+c] = int32(id), 1
+		}
+	}
+	out, err := model.CallOnce(b, m.Store, func(_ *model.Scope, ids, mask *Node) *Node { return m.Logits(ids, mask) },
+		tensors.FromFlatDataAndDimensions(idv, len(ids), cols), tensors.FromFlatDataAndDimensions(mask, len(ids), cols))
+	if err != nil {
+		return nil, err
+	}
+	return tensors.MustCopyFlatData[float32](out), nil
+}

@@ -24,6 +24,7 @@ var verbs = map[string]runFunc{
 	"bench":      runBench,
 	"ex1":        runEx1,
 	"svm":        runSVM,
+	"ex2":        runEx2,
 	"ex3":        runEx3,
 	"clip-embed": runCLIPEmbed,
 }
@@ -35,6 +36,7 @@ var summaries = map[string]string{
 	"bench":      "measure the lab's workloads on this machine",
 	"ex1":        "Exercise 1: Rotten Tomatoes, DistilBERT [CLS] features + Linear SVM",
 	"svm":        "fit a Linear SVM (scikit-learn's LinearSVC) on .npy features and predict",
+	"ex2":        "Exercise 2: fine-tune DistilBERT on Rotten Tomatoes with a Trainer, export the best model",
 	"ex3":        "Exercise 3: CLIP zero-shot classification (ImageNette, Tiny ImageNet, EuroSAT)",
 	"clip-embed": "texts or images → CLIP embeddings (L2-normalised) in a .npy file",
 }

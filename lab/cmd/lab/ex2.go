@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/go-translab/translab/lab/sentiment"
+	"github.com/go-translab/translab/lab/show"
+)
+
+func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("ex2", "[--demo] [--output-dir DIR] [--learning-rate 5e-5] [--batch-size 16] [--epochs 3] [--weight-decay 0.01] [--warmup-steps N | --warmup-ratio R] [--patience N] [--metric balanced_accuracy] [--seed 42] [--resume]", stderr)
+	demo := fs.Bool("demo", false, "run on the embedded demo fixtures (also the fallback when the hub is unreachable and nothing is cached)")
+	modelID := fs.String("model", sentiment.DefaultModel, "DistilBERT encoder: hub id or HF directory")
+	out := fs.String("output-dir", "ex2-output", "checkpoints, and the best model exported in OUTPUT_DIR/best")
+	lr := fs.Float64("learning-rate", 0, "AdamW learning rate (0: 5e-5; the demo's random tiny model uses 5e-3)")
+	batch := fs.Int("batch-size", 0, "training batch size (0: 16; the demo uses 32)")
+	epochs := fs.Int("epochs", 3, "epochs")
+	wd := fs.Float64("weight-decay", 0.01, "AdamW weight decay (not on biases and LayerNorm weights)")
+	warmup := fs.Int("warmup-steps", 0, "linear warm-up steps")
+	warmupRatio := fs.Float64("warmup-ratio", 0, "warm-up as a share of all steps (used when --warmup-steps is 0)")
+	patience := fs.Int("patience", 0, "early stopping after this many epochs without improvement (0: off)")
+	threshold := fs.Float64("threshold", 0, "the improvement that counts for early stopping")
+	metric := fs.String("metric", "balanced_accuracy", "metric for the best model: loss, accuracy, balanced_accuracy, f1, precision or recall")
+	seed := fs.Uint64("seed", 42, "seed of the shuffling, the dropout and the new head")
+	resume := fs.Bool("resume", false, "continue from the last checkpoint in --output-dir")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	l, err := sentiment.Setup(ctx, sentiment.Options{Demo: *demo, Model: *modelID, Progress: stderr})
+	if err != nil {
+		return err
+	}
+	o := l.DefaultFineTune(*out)
+	if *lr > 0 {
+		o.LearningRate = *lr
+	}
+	if *batch > 0 {
+		o.BatchSize = *batch
+	}
+	o.Epochs, o.WeightDecay, o.WarmupSteps, o.WarmupRatio = *epochs, *wd, *warmup, *warmupRatio
+	o.Patience, o.Threshold, o.MetricForBest, o.Seed, o.HeadSeed = *patience, *threshold, *metric, *seed, *seed
+	if *resume {
+		o.ResumeFrom = "last"
+	}
+	_, before, err := l.Tokenized()
+	if err != nil {
+		return err
+	}
+	show.Show(stdout, l.Banner(), before)
+	if !l.Demo {
+		fmt.Fprintln(stderr, "lab ex2: fine-tuning DistilBERT-base on a CPU takes hours; a GPU (GOMLX_BACKEND=xla:cuda) or the XLA CPU plugin is advised")
+	}
+	ft, err := l.FineTune(ctx, o)
+	if err != nil {
+		return err
+	}
+	baseline, err := l.Baseline()
+	if err != nil {
+		return err
+	}
+	cmp, err := sentiment.Comparison(baseline, ft)
+	if err != nil {
+		return err
+	}
+	cm, err := ft.Confusion()
+	if err != nil {
+		return err
+	}
+	show.Show(stdout, ft.History.Table(), ft.History.Curve(), cmp, cm)
+	abs, _ := filepath.Abs(ft.Exported)
+	fmt.Fprintf(stdout, "best model exported to %s (load it with lab embed --model %s, or transformers' from_pretrained)\n", abs, abs)
+	return nil
+}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestEx2Demo(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	out := filepath.Join(t.TempDir(), "run")
+	stdout, stderr, code := runLab(t, "ex2", "--demo", "--output-dir", out, "--epochs", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"Exercise 2.1", "Training history", "Loss", "fine-tuned DistilBERT", "Confusion matrix", "best model exported to"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, f := range []string{"config.json", "model.safetensors", "tokenizer.json"} {
+		if _, err := os.Stat(filepath.Join(out, "best", f)); err != nil {
+			t.Error(err)
+		}
+	}
+	// One more epoch, resumed from the last checkpoint.
+	_, stderr, code = runLab(t, "ex2", "--demo", "--output-dir", out, "--epochs", "3", "--resume")
+	if code != 0 || !strings.Contains(stderr, "resumed from") {
+		t.Fatalf("resume: exit %d: %s", code, stderr)
+	}
+	if _, _, code := runLab(t, "ex2", "--demo", "--output-dir", out, "--metric", "vibes"); code == 0 {
+		t.Error("an unknown metric was accepted")
+	}
+}
