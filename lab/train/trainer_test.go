@@ -173,3 +173,19 @@ func TestKillAndResume(t *testing.T) {
 		}
 	}
 }
+
+func TestEarlyStopping(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	args := demoArgs(t.TempDir())
+	args.Epochs, args.Patience, args.Threshold = 6, 1, 10 // no improvement can exceed 10
+	h, err := demoTrainer(t, args).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Epochs) != 2 || h.Stopped == "" {
+		t.Fatalf("ran %d epochs (stopped: %q); patience 1 should stop after the second", len(h.Epochs), h.Stopped)
+	}
+	if filepath.Base(h.Best) == "" {
+		t.Error("no best checkpoint recorded")
+	}
+}
