@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/gomlx/compute/dtypes"
@@ -29,11 +28,7 @@ func LoadDir(dir string) (*Model, error) {
 		return nil, err
 	}
 	defer src.Close()
-	var want []weights.Want
-	for name, shape := range cfg.WeightShapes() {
-		want = append(want, weights.Want{Name: name, Path: weights.VarPath(name), Shape: shape})
-	}
-	sort.Slice(want, func(i, j int) bool { return want[i].Name < want[j].Name })
+	want := weights.Wants(cfg.WeightShapes(), nil)
 	store := model.NewStore()
 	report, err := weights.Bind(store, src, want, true)
 	if err != nil {

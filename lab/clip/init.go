@@ -62,12 +62,7 @@ func NewRandom(cfg *Config, seed uint64) *Model {
 
 // Save writes the weights as an HF safetensors checkpoint of CLIPModel (atomically).
 func (m *Model) Save(path string) error {
-	var want []weights.Want
-	for name, shape := range m.Config.WeightShapes() {
-		want = append(want, weights.Want{Name: name, Path: weights.VarPath(name), Shape: shape})
-	}
-	sort.Slice(want, func(i, j int) bool { return want[i].Name < want[j].Name })
-	ts, err := weights.FromStore(m.Store, want)
+	ts, err := weights.FromStore(m.Store, weights.Wants(m.Config.WeightShapes(), nil))
 	if err != nil {
 		return err
 	}

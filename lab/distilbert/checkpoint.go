@@ -3,7 +3,6 @@ package distilbert
 import (
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/gomlx/gomlx/ml/model"
@@ -61,15 +60,7 @@ func LoadDir(dir string, head Head) (*Model, error) {
 		hasHead = false
 	}
 
-	var want []weights.Want
-	for name, shape := range cfg.WeightShapes(hasHead) {
-		fileName := name
-		if bare {
-			fileName = strings.TrimPrefix(name, "distilbert.")
-		}
-		want = append(want, weights.Want{Name: fileName, Path: VarPath(name), Shape: shape})
-	}
-	sort.Slice(want, func(i, j int) bool { return want[i].Name < want[j].Name })
+	want := weights.Wants(cfg.WeightShapes(hasHead), fileNames(bare))
 
 	store := model.NewStore()
 	report, err := weights.Bind(store, src, want, true)
@@ -106,18 +97,18 @@ func ignorable(name string, head Head) bool {
 // of DistilBertModel ("embeddings.…", "transformer.…") and the head is left out; otherwise those of
 // DistilBertForSequenceClassification.
 func (m *Model) Save(path string, bare bool) error {
-	var want []weights.Want
-	for name, shape := range m.Config.WeightShapes(m.HasHead && !bare) {
-		fileName := name
-		if bare {
-			fileName = strings.TrimPrefix(name, "distilbert.")
-		}
-		want = append(want, weights.Want{Name: fileName, Path: VarPath(name), Shape: shape})
-	}
-	sort.Slice(want, func(i, j int) bool { return want[i].Name < want[j].Name })
-	ts, err := weights.FromStore(m.Store, want)
+	ts, err := weights.FromStore(m.Store, weights.Wants(m.Config.WeightShapes(m.HasHead && !bare), fileNames(bare)))
 	if err != nil {
 		return err
 	}
 	return weights.Write(path, ts, map[string]string{"format": "pt"})
+}
+
+// fileNames maps HF names to those of a checkpoint saved from the bare DistilBertModel, whose names
+// lack the "distilbert." prefix; nil for the head models' checkpoints.
+func fileNames(bare bool) func(string) string {
+	if !bare {
+		return nil
+	}
+	return func(name string) string { return strings.TrimPrefix(name, "distilbert.") }
 }
