@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -75,6 +76,12 @@ func jaxCUDAPlugin() string {
 	}
 	if venv := os.Getenv("VIRTUAL_ENV"); venv != "" {
 		roots = append(roots, filepath.Join(venv, "lib/python3*/site-packages"))
+	}
+	// The python3 on PATH, virtual environment or not (GPU images often keep JAX in one, e.g.
+	// /opt/torch/.venv): its site-packages sit at <prefix>/lib/python3.X/site-packages.
+	if py, err := exec.LookPath("python3"); err == nil {
+		prefix := filepath.Dir(filepath.Dir(py))
+		roots = append(roots, filepath.Join(prefix, "lib/python3*/site-packages"), filepath.Join(prefix, "lib/python3*/dist-packages"))
 	}
 	if home, err := os.UserHomeDir(); err == nil {
 		roots = append(roots, filepath.Join(home, ".local/lib/python3*/site-packages"))

@@ -94,3 +94,18 @@ func TestBrokenPluginFallsBackToGo(t *testing.T) {
 		t.Errorf("notice %q should name the fallback and the failure", notice.String())
 	}
 }
+
+func TestFindsJAXPluginBesideThePython3OnPath(t *testing.T) {
+	venv := t.TempDir()
+	os.MkdirAll(filepath.Join(venv, "bin"), 0o755)
+	os.WriteFile(filepath.Join(venv, "bin", "python3"), []byte("#!/bin/sh\n"), 0o755)
+	plugin := filepath.Join(venv, "lib", "python3.12", "site-packages", "jax_plugins", "xla_cuda13", "xla_cuda_plugin.so")
+	os.MkdirAll(filepath.Dir(plugin), 0o755)
+	os.WriteFile(plugin, nil, 0o644)
+	t.Setenv("PATH", filepath.Join(venv, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("PYTHONPATH", "")
+	t.Setenv("VIRTUAL_ENV", "")
+	if got := jaxCUDAPlugin(); got != plugin {
+		t.Fatalf("found %q, want %q", got, plugin)
+	}
+}
