@@ -2,10 +2,14 @@
 export GOEXPERIMENT := simd
 GO ?= go
 
-.PHONY: test test-go test-notebooks kernels lab ex1 demo bench fuzz
+.PHONY: test test-go test-notebooks test-docker kernels lab ex1 demo bench fuzz
 
-## test: every test: Go packages, then the notebooks executed headless on the demo fixtures
-test: test-go test-notebooks
+## test: every test: Go packages, the notebooks executed headless on the demo fixtures, the Docker scripts
+test: test-go test-notebooks test-docker
+
+## test-docker: what can be checked of the Dockerfile here: its scripts, kernels and CUDA plugin
+test-docker:
+	docker/check.sh
 
 ## test-go: vet and run the Go tests (the parity tests read ../shared/reference when present)
 test-go:

@@ -1,0 +1,27 @@
+# The lab on an NVIDIA GPU: Go, JupyterLab, GoNB with the lab's kernels ("Go · lab (CPU)" and
+# "Go · lab (CUDA)"), JAX's CUDA PJRT plugin, and the notebooks. The steps live in scripts that CI
+# runs too (docker/check.sh); this file only orders them.
+#
+#   docker build -t translab .
+#   docker run --gpus all -p 8888:8888 -v $HOME/.cache/huggingface:/root/.cache/huggingface translab
+FROM nvidia/cuda:13.0.1-cudnn-runtime-ubuntu24.04
+
+ARG GO_VERSION=1.26.8
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        ca-certificates curl git make gcc python3 python3-pip python3-venv binutils && \
+    rm -rf /var/lib/apt/lists/* && \
+    curl -fsSL https://go.dev/dl/go${GO_VERSION}.linux-amd64.tar.gz | tar -C /usr/local -xz
+ENV PATH=/usr/local/go/bin:/root/go/bin:/opt/venv/bin:$PATH \
+    GOEXPERIMENT=simd
+RUN python3 -m venv /opt/venv
+
+WORKDIR /lab
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN docker/install-pjrt-cuda.sh && \
+    docker/install-jupyter.sh --cuda && \
+    make lab
+
+EXPOSE 8888
+CMD ["jupyter", "lab", "--ip=0.0.0.0", "--port=8888", "--allow-root", "--no-browser", "notebooks/"]

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# What CI can check of the Docker image without Docker or a GPU: the scripts parse, the kernels
+# install (CPU and CUDA), the CUDA PJRT plugin the image installs is a real PJRT plugin, and the lab,
+# finding it on a machine without a GPU, falls back to the pure-Go backend instead of dying.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+for s in docker/*.sh kernels/install.sh; do bash -n "$s"; done
+
+data=$(mktemp -d)
+JUPYTER_DATA_DIR=$data kernels/install.sh --cuda >/dev/null
+python3 - "$data" <<'PY'
+import json, sys
+for k, backend in (("go-lab-cpu", "go:parallelism=-1"), ("go-lab-cuda", "xla:cuda,preallocate=false")):
+    spec = json.load(open(f"{sys.argv[1]}/kernels/{k}/kernel.json"))
+    assert spec["env"]["GOMLX_BACKEND"] == backend and spec["env"]["GOEXPERIMENT"] == "simd", spec
+print("docker/check: kernelspecs ok")
+PY
+
+site=$(docker/install-pjrt-cuda.sh --check)
+GOEXPERIMENT=simd go build -o "$data/lab" ./lab/cmd/lab
+out=$(env -u GOMLX_BACKEND PYTHONPATH="$site" "$data/lab" ex1 --demo --samples 1 2>&1 >/dev/null)
+grep -q "xla:$site/jax_plugins/xla_cuda13/xla_cuda_plugin.so failed" <<<"$out" || { echo "docker/check: the lab did not try the CUDA plugin: $out" >&2; exit 1; }
+grep -q "lab: backend go:parallelism=-1" <<<"$out" || { echo "docker/check: no fallback to pure Go: $out" >&2; exit 1; }
+echo "docker/check: the CUDA plugin is found, and without a GPU the lab falls back to pure Go"
+rm -rf "$data" "$(dirname "$site")"
