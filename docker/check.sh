@@ -24,3 +24,4 @@ grep -q "xla:$site/jax_plugins/xla_cuda13/xla_cuda_plugin.so failed" <<<"$out" |
 grep -q "lab: backend go:parallelism=-1" <<<"$out" || { echo "docker/check: no fallback to pure Go: $out" >&2; exit 1; }
 echo "docker/check: the CUDA plugin is found, and without a GPU the lab falls back to pure Go"
 rm -rf "$data" "$(dirname "$site")"
+echo "docker/check: 3 passed, 0 failed"
