@@ -21,8 +21,8 @@ func (l *Lab) Tokenized() (map[string][]datasets.Row, *show.Table, error) {
 	for _, split := range Splits {
 		rows, err := datasets.Map(l.Rows[split], func(r datasets.Row) (datasets.Row, error) {
 			ids := l.Tokenizer.Encode(r.Text)
-			if max := l.Model.Config.MaxPositionEmbeddings; len(ids) > max {
-				ids = append(ids[:max-1], ids[len(ids)-1]) // truncate, keeping [SEP] last
+			if limit := l.Model.Config.MaxPositionEmbeddings; len(ids) > limit {
+				ids = append(ids[:limit-1], ids[len(ids)-1]) // truncate, keeping [SEP] last
 			}
 			mask := make([]int, len(ids))
 			for i := range mask {
