@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
@@ -20,9 +21,13 @@ import (
 type Model struct {
 	Config *Config
 	Store  *model.Store
+	// Compute is the dtype of the matmuls (dense layers, attention products, patch projection):
+	// zero or Float32 for the exact model, BFloat16 for autocast-style mixed precision (see
+	// weights.Params.Compute). The text pooling and the similarity in Logits stay float32.
+	Compute dtypes.DType
 }
 
-func (m *Model) p() weights.Params { return weights.Params{Store: m.Store} }
+func (m *Model) p() weights.Params { return weights.Params{Store: m.Store, Compute: m.Compute} }
 
 var activations = map[string]func(*Node) *Node{
 	// OpenAI's CLIP activation, x·σ(1.702x).
@@ -56,11 +61,11 @@ func (m *Model) attention(x, keep *Node, name string, t TowerConfig) *Node {
 	q := heads(MulScalar(p.Linear(x, name+".q_proj"), 1/math.Sqrt(float64(dHead))))
 	k := heads(p.Linear(x, name+".k_proj"))
 	v := heads(p.Linear(x, name+".v_proj"))
-	scores := Einsum("bhqd,bhkd->bhqk", q, k)
+	scores := p.MatMul("bhqd,bhkd->bhqk", q, k)
 	if keep != nil {
 		scores = Where(keep, scores, ConstAs(scores, -math.MaxFloat32))
 	}
-	ctx := Einsum("bhqk,bhkd->bhqd", Softmax(scores, -1), v)
+	ctx := p.MatMul("bhqk,bhkd->bhqd", Softmax(scores, -1), v)
 	return p.Linear(Reshape(Transpose(ctx, 1, 2), batch, seq, t.HiddenSize), name+".out_proj")
 }
 
@@ -123,7 +128,7 @@ func (m *Model) Vision(pixels *Node) VisionOutputs {
 	patches = TransposeAllAxes(patches, 0, 2, 4, 1, 3, 5) // [b, gridY, gridX, channels, ps, ps]
 	patches = Reshape(patches, batch, n*n, c.NumChannels*ps*ps)
 	kernel := Reshape(p.Node(g, "vision_model.embeddings.patch_embedding.weight"), c.HiddenSize, c.NumChannels*ps*ps)
-	x := Einsum("bpk,hk->bph", patches, kernel)
+	x := p.MatMul("bpk,hk->bph", patches, kernel)
 	cls := BroadcastToDims(Reshape(p.Node(g, "vision_model.embeddings.class_embedding"), 1, 1, c.HiddenSize), batch, 1, c.HiddenSize)
 	x = Concatenate([]*Node{cls, x}, 1)
 	x = Add(x, InsertAxes(p.Node(g, "vision_model.embeddings.position_embedding.weight"), 0))

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
@@ -25,6 +26,10 @@ type Model struct {
 	Store  *model.Store
 	// HasHead is true when the store holds pre_classifier and classifier, so Logits can be used.
 	HasHead bool
+	// Compute is the dtype of the matmuls (dense layers, attention products): zero or Float32 for
+	// the exact model, BFloat16 for autocast-style mixed precision (see weights.Params.Compute).
+	// The weights stay float32 either way, so it can be switched between graphs and for training.
+	Compute dtypes.DType
 }
 
 // VarPath is the store path of an HF parameter name.
@@ -58,7 +63,7 @@ func (c *Config) WeightShapes(head bool) map[string][]int {
 	return w
 }
 
-func (m *Model) params() weights.Params { return weights.Params{Store: m.Store} }
+func (m *Model) params() weights.Params { return weights.Params{Store: m.Store, Compute: m.Compute} }
 
 // param is the graph node of an HF parameter.
 func (m *Model) param(g *Graph, hfName string) *Node { return m.params().Node(g, hfName) }
@@ -122,11 +127,11 @@ func (m *Model) attention(x, keep *Node, name string) *Node {
 	k := heads(m.linear(x, name+".k_lin"))
 	v := heads(m.linear(x, name+".v_lin"))
 	q = MulScalar(q, 1/math.Sqrt(float64(dHead)))
-	scores := Einsum("bhqd,bhkd->bhqk", q, k)
+	scores := m.params().MatMul("bhqd,bhkd->bhqk", q, k)
 	scores = Where(keep, scores, ConstAs(scores, -math.MaxFloat32)) // torch.finfo(float32).min
 	weights := Softmax(scores, -1)
 	weights = m.dropout(weights, c.AttentionDropout)
-	ctx := Einsum("bhqk,bhkd->bhqd", weights, v)
+	ctx := m.params().MatMul("bhqk,bhkd->bhqd", weights, v)
 	ctx = Reshape(Transpose(ctx, 1, 2), batch, seq, c.Dim)
 	return m.linear(ctx, name+".out_lin")
 }

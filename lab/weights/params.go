@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/nn"
@@ -18,7 +19,101 @@ func VarPath(hfName string) string { return "/" + strings.ReplaceAll(hfName, "."
 
 // Params reads HF-named parameters out of a store while a model builds its graph, with the two
 // layers every HF transformer uses in PyTorch's conventions.
-type Params struct{ Store *model.Store }
+type Params struct {
+	Store *model.Store
+	// Compute is the dtype the matmuls (Linear, MatMul) run in; zero means Float32. BFloat16 is
+	// mixed precision as PyTorch's autocast does it: the store keeps float32 master weights, which
+	// training updates, and only the matmul operands are rounded, so everything numerically
+	// delicate (LayerNorm, softmax, activations, residuals, losses) stays float32.
+	Compute dtypes.DType
+}
+
+// ParseCompute reads a --dtype flag: float32 (or f32, or empty) and bf16 (or bfloat16).
+func ParseCompute(s string) (dtypes.DType, error) {
+	switch strings.ToLower(s) {
+	case "", "float32", "f32", "fp32":
+		return dtypes.Float32, nil
+	case "bf16", "bfloat16":
+		return dtypes.BFloat16, nil
+	}
+	return dtypes.InvalidDType, fmt.Errorf("dtype %q: want float32 or bf16", s)
+}
+
+// mixed says whether the matmuls are to be rounded to bfloat16. Any other half or low precision
+// is a programming error: the models are only validated against the references in these two.
+func (p Params) mixed() bool {
+	switch p.Compute {
+	case dtypes.InvalidDType, dtypes.Float32:
+		return false
+	case dtypes.BFloat16:
+		return true
+	}
+	panic(fmt.Sprintf("weights: compute dtype %s is not supported (float32 or bfloat16)", p.Compute))
+}
+
+// lower rounds a float32 matmul operand to the compute dtype. ConvertDType is differentiable, so
+// the gradient still reaches the float32 master weight: the dot's VJP works in its float32
+// accumulator, rounds to the operand's bfloat16 once, and the convert's VJP widens it back.
+func (p Params) lower(x *Node) *Node {
+	if p.mixed() && x.DType() != dtypes.BFloat16 {
+		return ConvertDType(x, dtypes.BFloat16)
+	}
+	return x
+}
+
+// raise brings a matmul's result back to float32 at once, so that the ops after it are float32;
+// GoMLX already accumulates bfloat16 dots in float32, so this rounds once, as autocast's bf16
+// output does.
+func (p Params) raise(y *Node) *Node {
+	if p.mixed() {
+		return ConvertDType(y, dtypes.Float32)
+	}
+	return y
+}
+
+// MatMul is Einsum(equation, a, b) run in the compute dtype, with a float32 result: the attention
+// score and context products and CLIP's patch projection. In float32 it is Einsum itself.
+func (p Params) MatMul(equation string, a, b *Node) *Node {
+	if !p.mixed() {
+		return Einsum(equation, a, b)
+	}
+	equation, b = contractRHSFirst(equation, b)
+	return p.raise(Einsum(equation, p.lower(a), p.lower(b)))
+}
+
+// contractRHSFirst rewrites a two-operand einsum whose rhs is contracted on its last axis (x·Wᵀ,
+// q·kᵀ) so that the rhs's contracted axes come before its free ones, transposing the rhs to match.
+// The pure-Go backend's AVX2 bfloat16 kernel for the "transposed" layout (compute v0.1.6) returns
+// wrong results (relative error ~0.9, where the non-transposed kernel and XLA are right), and
+// XLA folds the transpose into the dot, so the rewrite costs nothing where bf16 matters.
+func contractRHSFirst(equation string, rhs *Node) (string, *Node) {
+	ins, out, ok := strings.Cut(strings.ReplaceAll(equation, " ", ""), "->")
+	lhs, r, ok2 := strings.Cut(ins, ",")
+	if !ok || !ok2 || len(r) != rhs.Rank() {
+		return equation, rhs
+	}
+	contracted := func(c rune) bool { return strings.ContainsRune(lhs, c) && !strings.ContainsRune(out, c) }
+	var batch, con, free []rune
+	for _, c := range r {
+		switch {
+		case strings.ContainsRune(lhs, c) && strings.ContainsRune(out, c):
+			batch = append(batch, c)
+		case contracted(c):
+			con = append(con, c)
+		default:
+			free = append(free, c)
+		}
+	}
+	want := string(batch) + string(con) + string(free)
+	if want == r {
+		return equation, rhs
+	}
+	perm := make([]int, len(want))
+	for i, c := range want {
+		perm[i] = strings.IndexRune(r, c)
+	}
+	return lhs + "," + want + "->" + out, TransposeAllAxes(rhs, perm...)
+}
 
 // Node is the graph node of an HF parameter. A name the model never loaded is a programming error.
 func (p Params) Node(g *Graph, hfName string) *Node {
@@ -37,7 +132,18 @@ func (p Params) Linear(x *Node, name string) *Node {
 	if p.Store.GetVariable(VarPath(name+".bias")) != nil {
 		bias = p.Node(g, name+".bias")
 	}
-	return nn.Dense(x, p.Node(g, name+".weight"), bias, compute.DenseLayoutOutputsInput)
+	w := p.Node(g, name+".weight")
+	if !p.mixed() {
+		return nn.Dense(x, w, bias, compute.DenseLayoutOutputsInput)
+	}
+	// The bias is added in float32 after the product (autocast adds it in bf16 inside addmm): one
+	// rounding fewer, and the result is float32 either way.
+	// W is contracted on its leading axis, for the reason given in contractRHSFirst.
+	y := p.raise(DotGeneral(p.lower(x), []int{x.Rank() - 1}, nil, p.lower(Transpose(w, 0, 1)), []int{0}, nil))
+	if bias != nil {
+		y = Add(y, ExpandLeftToRank(bias, y.Rank()))
+	}
+	return y
 }
 
 // LayerNorm is torch.nn.LayerNorm over the last axis.

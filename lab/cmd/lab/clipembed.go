@@ -17,17 +17,23 @@ import (
 	"github.com/go-translab/translab/lab/npy"
 	"github.com/go-translab/translab/lab/show"
 	"github.com/go-translab/translab/lab/tokenize"
+	"github.com/go-translab/translab/lab/weights"
 )
 
 func runCLIPEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("clip-embed", "--model DIR_OR_HUB_ID (--texts FILE | --images DIR) --out OUT.npy [--batch 32]", stderr)
+	fs := newFlags("clip-embed", "--model DIR_OR_HUB_ID (--texts FILE | --images DIR) --out OUT.npy [--batch 32] [--dtype float32|bf16]", stderr)
 	modelID := fs.String("model", "openai/clip-vit-base-patch16", "CLIP: hub id or HF directory")
 	texts := fs.String("texts", "", "text file, one caption or prompt per line")
 	images := fs.String("images", "", "directory of images (JPEG, PNG, GIF, BMP, WebP), embedded in file-name order")
 	out := fs.String("out", "", "output .npy: [N, projection_dim] float32, L2-normalised")
 	batch := fs.Int("batch", 32, "images per forward pass")
+	dtype := fs.String("dtype", "float32", "matmul precision: float32, or bf16 (bfloat16 mixed precision for GPUs; output stays float32)")
 	if err := parse(fs, args, "out"); err != nil {
 		return err
+	}
+	compute, err := weights.ParseCompute(*dtype)
+	if err != nil {
+		return fmt.Errorf("--%w", err)
 	}
 	if (*texts == "") == (*images == "") {
 		return fmt.Errorf("give exactly one of --texts and --images")
@@ -41,6 +47,7 @@ func runCLIPEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	m.Compute = compute
 	b, err := backend.Default()
 	if err != nil {
 		return err
@@ -98,7 +105,7 @@ func runCLIPEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := npy.WriteFloat32(*out, shape, emb); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "lab clip-embed: wrote %s %v float32 (L2-normalised)\n", *out, shape)
+	fmt.Fprintf(stderr, "lab clip-embed: wrote %s %v float32 (L2-normalised, matmuls in %s)\n", *out, shape, compute)
 	return nil
 }
 

@@ -10,18 +10,24 @@ import (
 	"github.com/go-translab/translab/lab/hub"
 	"github.com/go-translab/translab/lab/npy"
 	"github.com/go-translab/translab/lab/tokenize"
+	"github.com/go-translab/translab/lab/weights"
 )
 
 func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("embed", "--model DIR_OR_HUB_ID --input TEXTFILE --out OUT.npy [--pool cls|none] [--max-length N] [--batch N]", stderr)
+	fs := newFlags("embed", "--model DIR_OR_HUB_ID --input TEXTFILE --out OUT.npy [--pool cls|none] [--max-length N] [--batch N] [--dtype float32|bf16]", stderr)
 	modelID := fs.String("model", "", "HF-format DistilBERT directory or hub id (e.g. distilbert-base-uncased)")
 	input := fs.String("input", "", "text file, one sentence per line")
 	out := fs.String("out", "", "output .npy file (float32)")
 	pool := fs.String("pool", "cls", "cls: [N, dim] [CLS] vectors; none: [N, L, dim] last hidden states, zero at padding")
 	maxLen := fs.Int("max-length", 0, "truncate to N tokens (0: the tokenizer's model_max_length)")
 	batch := fs.Int("batch", 32, "sentences per forward pass")
+	dtype := fs.String("dtype", "float32", "matmul precision: float32, or bf16 (bfloat16 mixed precision for GPUs; output stays float32)")
 	if err := parse(fs, args, "model", "input", "out"); err != nil {
 		return err
+	}
+	compute, err := weights.ParseCompute(*dtype)
+	if err != nil {
+		return fmt.Errorf("--%w", err)
 	}
 	if *pool != string(distilbert.PoolCLS) && *pool != string(distilbert.PoolNone) {
 		return fmt.Errorf("--pool %q: want cls or none", *pool)
@@ -37,6 +43,7 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	m.Compute = compute
 	tok, err := tokenize.Load(dir)
 	if err != nil {
 		return err
@@ -54,6 +61,6 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := npy.WriteFloat32(*out, shape, data); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "lab embed: wrote %s %v float32\n", *out, shape)
+	fmt.Fprintf(stderr, "lab embed: wrote %s %v float32 (matmuls in %s)\n", *out, shape, compute)
 	return nil
 }
