@@ -9,6 +9,7 @@ package clip
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -25,6 +26,9 @@ type Model struct {
 	// zero or Float32 for the exact model, BFloat16 for autocast-style mixed precision (see
 	// weights.Params.Compute). The text pooling and the similarity in Logits stay float32.
 	Compute dtypes.DType
+
+	mu                  sync.Mutex
+	textExec, imageExec *cachedExec
 }
 
 func (m *Model) p() weights.Params { return weights.Params{Store: m.Store, Compute: m.Compute} }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -101,24 +102,53 @@ func (m *Model) TextEmbeddings(b compute.Backend, tok *tokenize.Tokenizer, texts
 	if err != nil {
 		return nil, err
 	}
-	out, err := model.CallOnce(b, m.Store, func(_ *model.Scope, ids *Node) *Node { return Normalize(m.Text(ids).Embeds) },
-		tensors.FromFlatDataAndDimensions(ids, rows, cols))
+	exec, err := m.exec(&m.textExec, b, func(_ *model.Scope, ids *Node) *Node { return Normalize(m.Text(ids).Embeds) })
 	if err != nil {
 		return nil, err
 	}
-	return tensors.MustCopyFlatData[float32](out), nil
+	out, err := exec.Call(tensors.FromFlatDataAndDimensions(ids, rows, cols))
+	if err != nil {
+		return nil, err
+	}
+	return tensors.MustCopyFlatData[float32](out[0]), nil
 }
 
 // ImageEmbeddings returns the L2-normalised projected image features of pixel values
 // [n, channels, size, size], [n, projection_dim].
 func (m *Model) ImageEmbeddings(b compute.Backend, pixels []float32, n int) ([]float32, error) {
 	c := m.Config.Vision
-	out, err := model.CallOnce(b, m.Store, func(_ *model.Scope, px *Node) *Node { return Normalize(m.Vision(px).Embeds) },
-		tensors.FromFlatDataAndDimensions(pixels, n, c.NumChannels, c.ImageSize, c.ImageSize))
+	exec, err := m.exec(&m.imageExec, b, func(_ *model.Scope, px *Node) *Node { return Normalize(m.Vision(px).Embeds) })
 	if err != nil {
 		return nil, err
 	}
-	return tensors.MustCopyFlatData[float32](out), nil
+	out, err := exec.Call(tensors.FromFlatDataAndDimensions(pixels, n, c.NumChannels, c.ImageSize, c.ImageSize))
+	if err != nil {
+		return nil, err
+	}
+	return tensors.MustCopyFlatData[float32](out[0]), nil
+}
+
+// exec returns the executor kept in *slot, making it on first use: a model.Exec keeps one compiled
+// graph per input shape, so repeated batches (a dataset, a benchmark) compile once. It is rebuilt
+// when another backend or compute dtype asks.
+func (m *Model) exec(slot **cachedExec, b compute.Backend, fn func(*model.Scope, *Node) *Node) (*model.Exec, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c := *slot; c != nil && c.backend == b && c.compute == m.Compute {
+		return c.exec, nil
+	}
+	e, err := model.NewExec(b, m.Store, fn)
+	if err != nil {
+		return nil, err
+	}
+	*slot = &cachedExec{exec: e, backend: b, compute: m.Compute}
+	return e, nil
+}
+
+type cachedExec struct {
+	exec    *model.Exec
+	backend compute.Backend
+	compute dtypes.DType
 }
 
 // Logits scores images, given as normalised image embeddings [n, projection_dim], against the
