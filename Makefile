@@ -2,7 +2,7 @@
 export GOEXPERIMENT := simd
 GO ?= go
 
-.PHONY: test test-go test-notebooks test-docker kernels lab ex1 demo bench fuzz
+.PHONY: test test-go test-notebooks test-docker kernels lab ex1 demo bench fuzz gpu-bundle
 
 ## test: every test: Go packages, the notebooks executed headless on the demo fixtures, the Docker scripts
 test: test-go test-notebooks test-docker
@@ -49,3 +49,7 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzOpen -fuzztime 60s ./lab/weights/
 	$(GO) test -run XXX -fuzz FuzzLoad -fuzztime 60s ./lab/tokenize/
 	$(GO) test -run XXX -fuzz FuzzEncode -fuzztime 60s ./lab/tokenize/
+
+## gpu-bundle: build .gpu/ (lab + parity test binaries + small reference data) for docker/gpu-run.sh on a lent GPU
+gpu-bundle:
+	docker/gpu-bundle.sh

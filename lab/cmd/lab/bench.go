@@ -3,15 +3,24 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"image"
 	"image/jpeg"
 	"io"
+	"math/rand/v2"
 	"os"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
+
+	"github.com/gomlx/compute/dtypes"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 
 	"golang.org/x/sys/cpu"
 
@@ -20,45 +29,107 @@ import (
 	"github.com/go-translab/translab/lab/distilbert"
 	"github.com/go-translab/translab/lab/imageproc"
 	"github.com/go-translab/translab/lab/tokenize"
+	"github.com/go-translab/translab/lab/train"
+	"github.com/go-translab/translab/lab/weights"
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", "embed|clip|preprocess [--batch N] [--batches N] [--seq 64] [--layers N]", stderr)
-	batch := fs.Int("batch", 0, "items per batch (0: the workload's default — embed 32, clip 8, preprocess 64)")
+	fs := newFlags("bench", "embed|clip|preprocess|corpus|finetune|zeroshot [--batch N] [--batches N] [--seq 64] [--layers N] [--limit N] [--json FILE]", stderr)
+	batch := fs.Int("batch", 0, "items per batch (0: the workload's default — embed, corpus, finetune 32; clip 8; preprocess, zeroshot 64)")
 	seq := fs.Int("seq", 64, "embed: tokens per sentence")
-	batches := fs.Int("batches", 5, "timed batches (after one untimed warm-up that compiles)")
+	batches := fs.Int("batches", 5, "embed, clip, preprocess: timed batches (after one untimed warm-up that compiles)")
 	layers := fs.Int("layers", 0, "encoder layers (0: the full model — DistilBERT-base 6, ViT-B/16 12)")
+	limit := fs.Int("limit", 0, "corpus, finetune, zeroshot: items (0: the full size — 10662 sentences, 8530 sentences, 512 images — on an accelerator, "+
+		fmt.Sprintf("%d/%d/%d on a CPU backend)", cpuLimits["corpus"], cpuLimits["finetune"], cpuLimits["zeroshot"]))
+	jsonPath := fs.String("json", "", "also append the result as one JSON line to this file")
+	dtype := fs.String("dtype", "float32", "matmul dtype of the models: float32, or bf16 (mixed precision: bf16 matmuls, float32 weights and norms)")
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 		fs.Usage()
 		return flag.ErrHelp
 	}
+	n := func(workload string) int { return benchSize(workload, *limit, backend.Choose().Config) }
 	workloads := map[string]func() (benchResult, error){
 		"embed":      func() (benchResult, error) { return benchEmbed(*batch, *seq, *batches, *layers, stderr) },
 		"clip":       func() (benchResult, error) { return benchCLIPTower(*batch, *batches, *layers) },
 		"preprocess": func() (benchResult, error) { return benchPreprocess(*batch, *batches) },
+		"corpus":     func() (benchResult, error) { return benchCorpus(n("corpus"), *batch, *layers) },
+		"finetune":   func() (benchResult, error) { return benchFinetune(ctx, n("finetune"), *batch, *layers) },
+		"zeroshot":   func() (benchResult, error) { return benchZeroShot(n("zeroshot"), *batch, *layers) },
 	}
 	if len(args) == 0 || workloads[args[0]] == nil {
-		fmt.Fprintln(stderr, "lab bench: name a workload: embed, clip or preprocess")
+		fmt.Fprintln(stderr, "lab bench: name a workload: embed, clip, preprocess, corpus, finetune or zeroshot")
 		fs.Usage()
 		return errUsage
 	}
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
+	var err error
+	if benchDType, err = weights.ParseCompute(*dtype); err != nil {
+		return fmt.Errorf("--dtype %w", err)
+	}
 	r, err := workloads[args[0]]()
 	if err != nil {
 		return err
 	}
+	r.workload = args[0]
 	fmt.Fprintf(stdout, "workload\tbackend\tdtype\tbatch\tthroughput\ts/batch\n")
-	fmt.Fprintf(stdout, "%s\t%s\tfloat32\t%d\t%.1f %s/s\t%.3f\n", r.name, r.backend, r.batch, float64(r.items)/r.secs, r.unit, r.secs/float64(r.batches))
+	fmt.Fprintf(stdout, "%s\t%s\t%s\t%d\t%.1f %s/s\t%.3f\n", r.name, r.backend, dtypeName(), r.batch, float64(r.items)/r.secs, r.unit, r.secs/float64(r.batches))
 	fmt.Fprintf(stdout, "(%s; %d CPUs, GOMAXPROCS %d, %s/%s, %s)\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, simdLevel())
+	if *jsonPath != "" {
+		return appendJSONLine(*jsonPath, r)
+	}
 	return nil
+}
+
+// fullSizes are the GPU issue's workloads: the sentence-polarity corpus (10,662 sentences), its
+// training split (8,530) and a zero-shot batch of 512 images.
+var fullSizes = map[string]int{"corpus": 10662, "finetune": 8530, "zeroshot": 512}
+
+// cpuLimits keep a bare `lab bench corpus` to minutes on a CPU backend, where the full sizes take hours.
+var cpuLimits = map[string]int{"corpus": 256, "finetune": 64, "zeroshot": 64}
+
+func benchSize(workload string, limit int, backendConfig string) int {
+	if limit > 0 {
+		return min(limit, fullSizes[workload])
+	}
+	if strings.HasPrefix(backendConfig, "go") || strings.Contains(backendConfig, "cpu") {
+		return cpuLimits[workload]
+	}
+	return fullSizes[workload]
+}
+
+// appendJSONLine appends r so that several runs (and goldens/bench/pytorch_suite.py, which writes
+// the same keys) collect into one file.
+func appendJSONLine(path string, r benchResult) error {
+	line, err := json.Marshal(map[string]any{
+		"impl": "gomlx", "workload": r.workload, "name": r.name, "backend": r.backend, "dtype": dtypeName(),
+		"batch": r.batch, "batches": r.batches, "items": r.items, "unit": r.unit, "secs": r.secs,
+		"throughput": float64(r.items) / r.secs, "s_per_batch": r.secs / float64(r.batches),
+		"compile_secs": r.compileSecs, "median_step_secs": r.medianStepSecs, "cpu": cpuModel(),
+	})
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 type benchResult struct {
 	name, backend, unit   string
 	batch, batches, items int
 	secs                  float64
+	workload              string
+	// compileSecs is the untimed warm-up that compiled the graphs; medianStepSecs is finetune's
+	// steady-state step, since its epoch time includes compilation.
+	compileSecs, medianStepSecs float64
 }
 
 // timeBatches runs one untimed warm-up (it compiles the graph), then times n runs.
@@ -90,6 +161,7 @@ func benchEmbed(batch, seq, batches, layers int, progress io.Writer) (benchResul
 		return benchResult{}, err
 	}
 	m := distilbert.NewRandom(cfg, false, 1)
+	m.Compute = benchDType
 	enc := &tokenize.Batch{}
 	for i := range batch {
 		ids := make([]int, seq)
@@ -100,7 +172,7 @@ func benchEmbed(batch, seq, batches, layers int, progress io.Writer) (benchResul
 	}
 	opts := distilbert.FeatureOptions{BatchSize: batch}
 	secs, err := timeBatches(batches, func() error { _, _, err := m.FeaturesOf(b, enc, 0, opts); return err })
-	return benchResult{fmt.Sprintf("embed [CLS] distilbert-base (%d layers, random, seq %d)", cfg.NLayers, seq), backend.Choose().Config, "sentences", batch, batches, batch * batches, secs}, err
+	return benchResult{name: fmt.Sprintf("embed [CLS] distilbert-base (%d layers, random, seq %d)", cfg.NLayers, seq), backend: backend.Choose().Config, unit: "sentences", batch: batch, batches: batches, items: batch * batches, secs: secs}, err
 }
 
 // benchCLIPTower is the ViT-B/16 image tower (random weights) on random pixel values.
@@ -118,12 +190,13 @@ func benchCLIPTower(batch, batches, layers int) (benchResult, error) {
 		return benchResult{}, err
 	}
 	m := clip.NewRandom(cfg, 1)
+	m.Compute = benchDType
 	pixels := make([]float32, batch*3*224*224)
 	for i := range pixels {
 		pixels[i] = float32((i*7919)%1000)/500 - 1
 	}
 	secs, err := timeBatches(batches, func() error { _, err := m.ImageEmbeddings(b, pixels, batch); return err })
-	return benchResult{fmt.Sprintf("clip image tower ViT-B/16 (%d layers, random)", cfg.Vision.NumHiddenLayers), backend.Choose().Config, "images", batch, batches, batch * batches, secs}, err
+	return benchResult{name: fmt.Sprintf("clip image tower ViT-B/16 (%d layers, random)", cfg.Vision.NumHiddenLayers), backend: backend.Choose().Config, unit: "images", batch: batch, batches: batches, items: batch * batches, secs: secs}, err
 }
 
 // benchPreprocess is JPEG decoding + CLIP preprocessing (resize, crop, normalise) of 500×375
@@ -132,22 +205,13 @@ func benchPreprocess(batch, batches int) (benchResult, error) {
 	if batch <= 0 {
 		batch = 64
 	}
-	images := make([][]byte, batch)
-	for i := range images {
-		img := image.NewRGBA(image.Rect(0, 0, 500, 375))
-		for p := 0; p < len(img.Pix); p += 4 {
-			x, y := (p/4)%500, (p/4)/500
-			img.Pix[p], img.Pix[p+1], img.Pix[p+2], img.Pix[p+3] = uint8(x*255/500), uint8(y*255/375), uint8((x*y+i*977)%256), 255
-		}
-		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85}); err != nil {
-			return benchResult{}, err
-		}
-		images[i] = buf.Bytes()
+	images, err := syntheticJPEGs(batch)
+	if err != nil {
+		return benchResult{}, err
 	}
 	proc := imageproc.DefaultCLIP()
 	secs, err := timeBatches(batches, func() error { _, _, _, err := proc.Batch(images, runtime.GOMAXPROCS(0)); return err })
-	return benchResult{"decode + preprocess JPEG 500×375 → 224×224", fmt.Sprintf("Go, %d workers", runtime.GOMAXPROCS(0)), "images", batch, batches, batch * batches, secs}, err
+	return benchResult{name: "decode + preprocess JPEG 500×375 → 224×224", backend: fmt.Sprintf("Go, %d workers", runtime.GOMAXPROCS(0)), unit: "images", batch: batch, batches: batches, items: batch * batches, secs: secs}, err
 }
 
 // cpuModel names the processor, since the pure-Go backend's speed depends on its SIMD width.
@@ -174,4 +238,246 @@ func simdLevel() string {
 		return "NEON"
 	}
 	return "no AVX2"
+}
+
+// corpusIDs are n sentences of random ids, [CLS] … [SEP], of 8–60 tokens each: the length range of
+// the sentence-polarity corpus once tokenised, so padding costs what it costs on the real data.
+func corpusIDs(n, vocab int, seed uint64) [][]int {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	out := make([][]int, n)
+	for i := range out {
+		ids := make([]int, 8+rng.IntN(53))
+		ids[0], ids[len(ids)-1] = 101, 102
+		for j := 1; j < len(ids)-1; j++ {
+			ids[j] = 1000 + rng.IntN(vocab-1000)
+		}
+		out[i] = ids
+	}
+	return out
+}
+
+// benchCorpus is [CLS] extraction over a corpus, batched the way distilbert.FeaturesOf batches it
+// (sorted by length, padded to a multiple of 8), but with one compiled Exec warmed up on every
+// batch shape first, so that the timed pass measures the model and not XLA's compiler.
+func benchCorpus(n, batch, layers int) (benchResult, error) {
+	if batch <= 0 {
+		batch = 32
+	}
+	cfg := distilbert.DefaultConfig()
+	if layers > 0 {
+		cfg.NLayers = layers
+	}
+	b, err := backend.Default()
+	if err != nil {
+		return benchResult{}, err
+	}
+	m := distilbert.NewRandom(cfg, false, 1)
+	m.Compute = benchDType
+	sents := corpusIDs(n, cfg.VocabSize, 1)
+	sort.SliceStable(sents, func(a, b int) bool { return len(sents[a]) < len(sents[b]) })
+	type padded struct{ ids, mask *tensors.Tensor }
+	var batches []padded
+	shapes := map[[2]int]int{} // shape → index of its first batch
+	for start := 0; start < n; start += batch {
+		rows := sents[start:min(start+batch, n)]
+		cols := (len(rows[len(rows)-1]) + 7) / 8 * 8
+		ids, mask := make([]int32, len(rows)*cols), make([]int32, len(rows)*cols)
+		for r, s := range rows {
+			for j, id := range s {
+				ids[r*cols+j], mask[r*cols+j] = int32(id), 1
+			}
+		}
+		if _, ok := shapes[[2]int{len(rows), cols}]; !ok {
+			shapes[[2]int{len(rows), cols}] = len(batches)
+		}
+		batches = append(batches, padded{tensors.FromFlatDataAndDimensions(ids, len(rows), cols), tensors.FromFlatDataAndDimensions(mask, len(rows), cols)})
+	}
+	exec, err := model.NewExec(b, m.Store, func(_ *model.Scope, ids, mask *Node) *Node { return m.CLS(ids, mask) })
+	if err != nil {
+		return benchResult{}, err
+	}
+	defer exec.Finalize()
+	out := make([]float32, n*cfg.Dim)
+	call := func(p padded, offset int) error {
+		res, err := exec.Call(p.ids, p.mask)
+		if err != nil {
+			return err
+		}
+		copy(out[offset:], tensors.MustCopyFlatData[float32](res[0])) // the host copy is part of extraction
+		return nil
+	}
+	start := time.Now()
+	for _, i := range shapes {
+		if err := call(batches[i], 0); err != nil {
+			return benchResult{}, err
+		}
+	}
+	compile := time.Since(start).Seconds()
+	start = time.Now()
+	for i, p := range batches {
+		if err := call(p, i*batch*cfg.Dim); err != nil {
+			return benchResult{}, err
+		}
+	}
+	secs := time.Since(start).Seconds()
+	return benchResult{name: fmt.Sprintf("corpus [CLS] distilbert-base (%d layers, random, %d sentences of 8–60 tokens)", cfg.NLayers, n),
+		backend: backend.Choose().Config, unit: "sentences", batch: batch, batches: len(batches), items: n, secs: secs, compileSecs: compile}, nil
+}
+
+// benchFinetune is one epoch of lab/train's Trainer (AdamW, dropout, one evaluation and one
+// checkpoint, as Exercise 2 runs it) on random sentences and labels. The epoch's time includes
+// compiling each padded length; the median step is the steady state without it.
+func benchFinetune(ctx context.Context, n, batch, layers int) (benchResult, error) {
+	if batch <= 0 {
+		batch = 32
+	}
+	cfg := distilbert.DefaultConfig()
+	if layers > 0 {
+		cfg.NLayers = layers
+	}
+	cfg.ID2Label, cfg.Label2ID = map[string]string{"0": "NEGATIVE", "1": "POSITIVE"}, map[string]int{"NEGATIVE": 0, "POSITIVE": 1}
+	b, err := backend.Default()
+	if err != nil {
+		return benchResult{}, err
+	}
+	m := distilbert.NewRandom(cfg, true, 1)
+	m.Compute = benchDType
+	rng := rand.New(rand.NewPCG(2, 2))
+	examples := func(sents [][]int) []train.Example {
+		out := make([]train.Example, len(sents))
+		for i, s := range sents {
+			out[i] = train.Example{IDs: s, Label: rng.IntN(2)}
+		}
+		return out
+	}
+	dir, err := os.MkdirTemp("", "lab-bench-finetune-")
+	if err != nil {
+		return benchResult{}, err
+	}
+	defer os.RemoveAll(dir)
+	var steps []float64
+	last := time.Now()
+	args := train.Args{OutputDir: dir, LearningRate: 5e-5, BatchSize: batch, Epochs: 1, Seed: 42, Progress: io.Discard,
+		AfterStep: func(int, int) { now := time.Now(); steps = append(steps, now.Sub(last).Seconds()); last = now }}
+	tr, err := train.NewTrainer(b, train.Model{Store: m.Store, Logits: m.Logits, PadID: 0}, args,
+		examples(corpusIDs(n, cfg.VocabSize, 3)), examples(corpusIDs(batch, cfg.VocabSize, 4)), []string{"NEGATIVE", "POSITIVE"})
+	if err != nil {
+		return benchResult{}, err
+	}
+	start := time.Now()
+	last = start
+	if _, err := tr.Run(ctx); err != nil {
+		return benchResult{}, err
+	}
+	secs := time.Since(start).Seconds()
+	sort.Float64s(steps)
+	median := 0.0
+	if len(steps) > 0 {
+		median = steps[len(steps)/2]
+	}
+	return benchResult{name: fmt.Sprintf("finetune 1 epoch distilbert-base (%d layers, random, %d sentences of 8–60 tokens)", cfg.NLayers, n),
+		backend: backend.Choose().Config, unit: "sentences", batch: batch, batches: (n + batch - 1) / batch, items: n, secs: secs, medianStepSecs: median}, nil
+}
+
+// benchZeroShot is Exercise 3's loop per batch — decode and preprocess the JPEGs, embed them with
+// the ViT-B/16 tower, score them against the class embeddings — on the lab's own calls, so it
+// includes whatever they cost (ImageEmbeddings builds its graph on every call). The class
+// embeddings, computed once before the loop, are not timed.
+func benchZeroShot(n, batch, layers int) (benchResult, error) {
+	if batch <= 0 {
+		batch = 64
+	}
+	cfg := clip.DefaultConfig()
+	if layers > 0 {
+		cfg.Vision.NumHiddenLayers, cfg.Text.NumHiddenLayers = layers, layers
+	}
+	b, err := backend.Default()
+	if err != nil {
+		return benchResult{}, err
+	}
+	m := clip.NewRandom(cfg, 1)
+	m.Compute = benchDType
+	images, err := syntheticJPEGs(n)
+	if err != nil {
+		return benchResult{}, err
+	}
+	classes := []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}
+	prompts := make([]int32, len(classes)*8)
+	for c := range classes {
+		for j := range 8 {
+			prompts[c*8+j] = int32(1000 + c*97 + j)
+		}
+		prompts[c*8], prompts[c*8+7] = 49406, 49407 // start and end of text, where the tower pools
+	}
+	text, err := model.CallOnce(b, m.Store, func(_ *model.Scope, ids *Node) *Node { return clip.Normalize(m.Text(ids).Embeds) },
+		tensors.FromFlatDataAndDimensions(prompts, len(classes), 8))
+	if err != nil {
+		return benchResult{}, err
+	}
+	z := &clip.ZeroShot{Model: m, Backend: b, Classes: classes, Templates: clip.PhotoTemplate, ClassEmbeds: tensors.MustCopyFlatData[float32](text)}
+	proc := imageproc.DefaultCLIP()
+	var predicted int
+	step := func(part [][]byte) error {
+		pixels, _, _, err := proc.Batch(part, runtime.GOMAXPROCS(0))
+		if err != nil {
+			return err
+		}
+		emb, err := m.ImageEmbeddings(b, pixels, len(part))
+		if err != nil {
+			return err
+		}
+		logits, err := z.Logits(emb, len(part))
+		if err != nil {
+			return err
+		}
+		predicted += len(clip.BestClasses(logits, len(classes), 1))
+		return nil
+	}
+	start := time.Now()
+	if err := step(images[:min(batch, n)]); err != nil { // warm-up: first use of the backend and the plugin
+		return benchResult{}, err
+	}
+	compile := time.Since(start).Seconds()
+	predicted = 0
+	start = time.Now()
+	for i := 0; i < n; i += batch {
+		if err := step(images[i:min(i+batch, n)]); err != nil {
+			return benchResult{}, err
+		}
+	}
+	secs := time.Since(start).Seconds()
+	if predicted != n {
+		return benchResult{}, fmt.Errorf("bench zeroshot: %d predictions for %d images", predicted, n)
+	}
+	return benchResult{name: fmt.Sprintf("zeroshot decode+preprocess+ViT-B/16 (%d layers, random, %d JPEGs 500×375)", cfg.Vision.NumHiddenLayers, n),
+		backend: backend.Choose().Config, unit: "images", batch: batch, batches: (n + batch - 1) / batch, items: n, secs: secs, compileSecs: compile}, nil
+}
+
+// syntheticJPEGs are photo-sized (500×375) gradients with some texture, quality 85, so decoding
+// costs about what a real photo's does.
+func syntheticJPEGs(n int) ([][]byte, error) {
+	images := make([][]byte, n)
+	for i := range images {
+		img := image.NewRGBA(image.Rect(0, 0, 500, 375))
+		for p := 0; p < len(img.Pix); p += 4 {
+			x, y := (p/4)%500, (p/4)/500
+			img.Pix[p], img.Pix[p+1], img.Pix[p+2], img.Pix[p+3] = uint8(x*255/500), uint8(y*255/375), uint8((x*y+i*977)%256), 255
+		}
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85}); err != nil {
+			return nil, err
+		}
+		images[i] = buf.Bytes()
+	}
+	return images, nil
+}
+
+// benchDType is the models' matmul dtype for this run (--dtype).
+var benchDType dtypes.DType
+
+func dtypeName() string {
+	if benchDType == dtypes.BFloat16 {
+		return "bf16"
+	}
+	return "float32"
 }

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBenchNewWorkloads runs corpus, finetune and zeroshot at toy sizes (one layer, a few items) on
+// whatever backend the machine has, so that the GPU script's workloads are known to run before a
+// GPU is lent; it checks the table row and the JSON line each appends.
+func TestBenchNewWorkloads(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds base-width models; skipped with -short")
+	}
+	out := filepath.Join(t.TempDir(), "bench.jsonl")
+	cases := []struct {
+		workload string
+		args     []string
+	}{
+		{"corpus", []string{"--limit", "40", "--batch", "16"}},
+		{"finetune", []string{"--limit", "12", "--batch", "4"}},
+		{"zeroshot", []string{"--limit", "6", "--batch", "4"}},
+	}
+	for _, c := range cases {
+		stdout, stderr, code := runLab(t, append([]string{"bench", c.workload, "--layers", "1", "--json", out}, c.args...)...)
+		if code != 0 || !strings.Contains(stdout, c.workload+" ") || !strings.Contains(stdout, "float32") {
+			t.Fatalf("lab bench %s: exit %d\nstdout: %s\nstderr: %s", c.workload, code, stdout, stderr)
+		}
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var got []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var r struct {
+			Impl, Workload string
+			Items          int
+			Throughput     float64
+		}
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("%v: %s", err, sc.Text())
+		}
+		if r.Impl != "gomlx" || r.Items == 0 || r.Throughput <= 0 {
+			t.Errorf("JSON line %s", sc.Text())
+		}
+		got = append(got, r.Workload)
+	}
+	if strings.Join(got, ",") != "corpus,finetune,zeroshot" {
+		t.Errorf("JSON lines for %v, want corpus, finetune, zeroshot", got)
+	}
+}
+
+func TestBenchSize(t *testing.T) {
+	for _, c := range []struct {
+		workload, backend string
+		limit, want       int
+	}{
+		{"corpus", "xla:/x/xla_cuda_plugin.so", 0, 10662},
+		{"corpus", "go:parallelism=-1", 0, 256},
+		{"finetune", "xla:cpu", 0, 64},
+		{"zeroshot", "xla:cuda", 100000, 512},
+		{"finetune", "go", 10, 10},
+	} {
+		if got := benchSize(c.workload, c.limit, c.backend); got != c.want {
+			t.Errorf("benchSize(%s, %d, %s) = %d, want %d", c.workload, c.limit, c.backend, got, c.want)
+		}
+	}
+}
