@@ -9,6 +9,7 @@ package distilbert
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -30,6 +31,9 @@ type Model struct {
 	// the exact model, BFloat16 for autocast-style mixed precision (see weights.Params.Compute).
 	// The weights stay float32 either way, so it can be switched between graphs and for training.
 	Compute dtypes.DType
+
+	mu         sync.Mutex
+	logitsExec *cachedExec
 }
 
 // VarPath is the store path of an HF parameter name.

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -179,10 +180,35 @@ func (m *Model) ClassifyIDs(b compute.Backend, ids [][]int, padID int) ([]float3
 			idv[r*cols+c], mask[r*cols+c] = int32(id), 1
 		}
 	}
-	out, err := model.CallOnce(b, m.Store, func(_ *model.Scope, ids, mask *Node) *Node { return m.Logits(ids, mask) },
-		tensors.FromFlatDataAndDimensions(idv, len(ids), cols), tensors.FromFlatDataAndDimensions(mask, len(ids), cols))
+	exec, err := m.logitsExecFor(b)
 	if err != nil {
 		return nil, err
 	}
-	return tensors.MustCopyFlatData[float32](out), nil
+	out, err := exec.Call(tensors.FromFlatDataAndDimensions(idv, len(ids), cols), tensors.FromFlatDataAndDimensions(mask, len(ids), cols))
+	if err != nil {
+		return nil, err
+	}
+	return tensors.MustCopyFlatData[float32](out[0]), nil
+}
+
+// logitsExecFor keeps one executor for ClassifyIDs, so that classifying a split batch by batch
+// compiles each padded shape once (a model.Exec caches a graph per input shape).
+func (m *Model) logitsExecFor(b compute.Backend) (*model.Exec, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c := m.logitsExec; c != nil && c.backend == b && c.compute == m.Compute {
+		return c.exec, nil
+	}
+	e, err := model.NewExec(b, m.Store, func(_ *model.Scope, ids, mask *Node) *Node { return m.Logits(ids, mask) })
+	if err != nil {
+		return nil, err
+	}
+	m.logitsExec = &cachedExec{exec: e, backend: b, compute: m.Compute}
+	return e, nil
+}
+
+type cachedExec struct {
+	exec    *model.Exec
+	backend compute.Backend
+	compute dtypes.DType
 }
