@@ -5,6 +5,8 @@ package zeroshot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +22,7 @@ import (
 	"github.com/go-translab/translab/lab/datasets"
 	"github.com/go-translab/translab/lab/hub"
 	"github.com/go-translab/translab/lab/imageproc"
+	"github.com/go-translab/translab/lab/npy"
 	"github.com/go-translab/translab/lab/show"
 	"github.com/go-translab/translab/lab/tokenize"
 )
@@ -56,6 +59,7 @@ type Lab struct {
 	Demo      bool
 	Why       string
 	ModelID   string
+	ModelDir  string
 	Model     *clip.Model
 	Tokenizer *tokenize.Tokenizer
 	Processor *imageproc.Config
@@ -121,7 +125,7 @@ func Setup(ctx context.Context, o Options) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.Model, l.Tokenizer, l.Processor, l.Backend = m, tok, proc, b
+	l.Model, l.ModelDir, l.Tokenizer, l.Processor, l.Backend = m, dir, tok, proc, b
 	return l, nil
 }
 
@@ -198,7 +202,7 @@ func (l *Lab) Evaluate(ctx context.Context, d Dataset, templates []string, limit
 	if templates == nil {
 		templates = clip.PhotoTemplate
 	}
-	zs, err := clip.NewZeroShot(l.Backend, l.Model, l.Tokenizer, classes, templates)
+	zs, err := l.classifier(classes, templates)
 	if err != nil {
 		return nil, err
 	}
@@ -300,4 +304,35 @@ func (l *Lab) preprocess(ev *Evaluation, batch *[][]byte, labels *[]int) ([]floa
 	}
 	pixels, _, _, err = l.Processor.Batch(keptImages, workers)
 	return pixels, err
+}
+
+// classifier builds the zero-shot classifier, keeping the class embeddings on disk: a notebook
+// reruns its cells as fresh programs, and embedding 200 classes × 7 prompts with the text tower is
+// the slow part on a CPU. The file is named after everything the embeddings depend on.
+func (l *Lab) classifier(classes, templates []string) (*clip.ZeroShot, error) {
+	path := ""
+	if base, err := os.UserCacheDir(); err == nil {
+		h := sha256.New()
+		for _, f := range []string{"config.json", "model.safetensors", "pytorch_model.bin", "tokenizer.json"} {
+			if st, err := os.Stat(filepath.Join(l.ModelDir, f)); err == nil {
+				fmt.Fprintf(h, "%s %s %d %d\n", l.ModelDir, f, st.Size(), st.ModTime().UnixNano())
+			}
+		}
+		fmt.Fprintf(h, "%v\x00%q\x00%q\n", l.Model.Compute, classes, templates)
+		path = filepath.Join(base, "translab", "clip-classes", hex.EncodeToString(h.Sum(nil))[:24]+".npy")
+		d := l.Model.Config.ProjectionDim
+		if a, err := npy.Read(path); err == nil && len(a.Shape) == 2 && a.Shape[0] == len(classes) && a.Shape[1] == d {
+			return &clip.ZeroShot{Model: l.Model, Backend: l.Backend, Classes: classes, Templates: templates, ClassEmbeds: a.F32}, nil
+		}
+	}
+	zs, err := clip.NewZeroShot(l.Backend, l.Model, l.Tokenizer, classes, templates)
+	if err != nil {
+		return nil, err
+	}
+	if path != "" && os.MkdirAll(filepath.Dir(path), 0o755) == nil {
+		if err := npy.WriteFloat32(path, []int{len(classes), l.Model.Config.ProjectionDim}, zs.ClassEmbeds); err != nil {
+			fmt.Fprintf(l.out, "lab: could not cache the class embeddings: %v\n", err)
+		}
+	}
+	return zs, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/go-translab/translab/lab/clip"
 	"github.com/go-translab/translab/lab/datasets"
 )
 
@@ -72,5 +73,38 @@ func TestCorruptImagesAreSkippedAndCounted(t *testing.T) {
 	unnamed := Dataset{Name: "unnamed", Spec: datasets.Spec{ID: writeDataset(t, 2, nil), ImageColumn: "image", LabelColumn: "label"}}
 	if _, err := l.Evaluate(context.Background(), unnamed, nil, 0); err == nil || !strings.Contains(err.Error(), "no class names") {
 		t.Fatalf("dataset without label names: %v", err)
+	}
+}
+
+func TestClassEmbeddingsAreCached(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	l, err := Setup(context.Background(), Options{Demo: true, Progress: &bytes.Buffer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	classes := []string{"red circle", "blue triangle"}
+	first, err := l.classifier(classes, clip.PhotoTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(cache, "translab", "clip-classes", "*.npy"))
+	if len(files) != 1 {
+		t.Fatalf("%d cache files, want 1", len(files))
+	}
+	again, err := l.classifier(classes, clip.PhotoTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range first.ClassEmbeds {
+		if first.ClassEmbeds[i] != again.ClassEmbeds[i] {
+			t.Fatal("the cached class embeddings differ from the computed ones")
+		}
+	}
+	if _, err := l.classifier([]string{"green square"}, clip.PhotoTemplate); err != nil {
+		t.Fatal(err)
+	}
+	if files, _ := filepath.Glob(filepath.Join(cache, "translab", "clip-classes", "*.npy")); len(files) != 2 {
+		t.Fatalf("other classes must get their own cache file, got %d files", len(files))
 	}
 }
