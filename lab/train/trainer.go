@@ -288,6 +288,18 @@ func (t *Trainer) Run(ctx context.Context) (*History, error) {
 	}
 	h := &History{BestMetric: math.NaN()}
 	start := 0
+	if a.ResumeFrom == "" {
+		// A fresh run owns its output directory: checkpoints of an earlier run there would be taken
+		// for this run's by a later --resume, so they go (as HF's rotation would delete them).
+		if old := checkpointSteps(a.OutputDir); len(old) > 0 {
+			fmt.Fprintf(progressOr(a.Progress), "train: starting afresh in %s: removing %d checkpoint(s) of an earlier run\n", a.OutputDir, len(old))
+			for _, s := range old {
+				if err := os.RemoveAll(filepath.Join(a.OutputDir, checkpointName(s))); err != nil {
+					return nil, fmt.Errorf("train: %w", err)
+				}
+			}
+		}
+	}
 	if a.ResumeFrom != "" {
 		dir := a.ResumeFrom
 		if dir == "last" {
