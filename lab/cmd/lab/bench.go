@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -152,16 +153,11 @@ func benchEmbed(batch, seq, batches, layers int, progress io.Writer) (benchResul
 	if batch <= 0 {
 		batch = 32
 	}
-	cfg := distilbert.DefaultConfig()
-	if layers > 0 {
-		cfg.NLayers = layers
-	}
-	b, err := backend.Default()
+	m, b, err := benchDistilBERT(layers, false)
 	if err != nil {
 		return benchResult{}, err
 	}
-	m := distilbert.NewRandom(cfg, false, 1)
-	m.Compute = benchDType
+	cfg := m.Config
 	enc := &tokenize.Batch{}
 	for i := range batch {
 		ids := make([]int, seq)
@@ -263,16 +259,11 @@ func benchCorpus(n, batch, layers int) (benchResult, error) {
 	if batch <= 0 {
 		batch = 32
 	}
-	cfg := distilbert.DefaultConfig()
-	if layers > 0 {
-		cfg.NLayers = layers
-	}
-	b, err := backend.Default()
+	m, b, err := benchDistilBERT(layers, false)
 	if err != nil {
 		return benchResult{}, err
 	}
-	m := distilbert.NewRandom(cfg, false, 1)
-	m.Compute = benchDType
+	cfg := m.Config
 	sents := corpusIDs(n, cfg.VocabSize, 1)
 	sort.SliceStable(sents, func(a, b int) bool { return len(sents[a]) < len(sents[b]) })
 	type padded struct{ ids, mask *tensors.Tensor }
@@ -480,4 +471,20 @@ func dtypeName() string {
 		return "bf16"
 	}
 	return "float32"
+}
+
+// benchDistilBERT is a DistilBERT-base-size model with random weights (and a head when asked), with
+// the run's layer count and matmul dtype, and the backend to run it on.
+func benchDistilBERT(layers int, head bool) (*distilbert.Model, compute.Backend, error) {
+	cfg := distilbert.DefaultConfig()
+	if layers > 0 {
+		cfg.NLayers = layers
+	}
+	b, err := backend.Default()
+	if err != nil {
+		return nil, nil, err
+	}
+	m := distilbert.NewRandom(cfg, head, 1)
+	m.Compute = benchDType
+	return m, b, nil
 }
