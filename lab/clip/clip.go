@@ -26,12 +26,14 @@ type Model struct {
 	// zero or Float32 for the exact model, BFloat16 for autocast-style mixed precision (see
 	// weights.Params.Compute). The text pooling and the similarity in Logits stay float32.
 	Compute dtypes.DType
+	// Adapter, when set, changes the Linear layers (see lab/peft's LoRA).
+	Adapter weights.Adapter
 
 	mu                  sync.Mutex
 	textExec, imageExec *cachedExec
 }
 
-func (m *Model) p() weights.Params { return weights.Params{Store: m.Store, Compute: m.Compute} }
+func (m *Model) p() weights.Params { return weights.Params{Store: m.Store, Compute: m.Compute, Adapter: m.Adapter} }
 
 var activations = map[string]func(*Node) *Node{
 	// OpenAI's CLIP activation, x·σ(1.702x).

@@ -144,6 +144,21 @@ func (c *Config) WeightShapes() map[string][]int {
 	return w
 }
 
+// LinearLayers names every torch.nn.Linear of CLIPModel: the layers PEFT's LoRA can adapt.
+func (c *Config) LinearLayers() []string {
+	var out []string
+	for _, tower := range []struct {
+		prefix string
+		t      TowerConfig
+	}{{"text_model.encoder", c.Text}, {"vision_model.encoder", c.Vision}} {
+		for i := 0; i < tower.t.NumHiddenLayers; i++ {
+			p := fmt.Sprintf("%s.layers.%d.", tower.prefix, i)
+			out = append(out, p+"self_attn.q_proj", p+"self_attn.k_proj", p+"self_attn.v_proj", p+"self_attn.out_proj", p+"mlp.fc1", p+"mlp.fc2")
+		}
+	}
+	return append(out, "text_projection", "visual_projection")
+}
+
 func encoderShapes(w map[string][]int, prefix string, t TowerConfig) {
 	d, h := t.HiddenSize, t.IntermediateSize
 	for i := 0; i < t.NumHiddenLayers; i++ {

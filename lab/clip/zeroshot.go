@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/go-translab/translab/lab/tokenize"
+	"github.com/go-translab/translab/lab/weights"
 )
 
 // Prompt templates; "{}" stands for the class name.
@@ -130,18 +131,18 @@ func (m *Model) ImageEmbeddings(b compute.Backend, pixels []float32, n int) ([]f
 
 // exec returns the executor kept in *slot, making it on first use: a model.Exec keeps one compiled
 // graph per input shape, so repeated batches (a dataset, a benchmark) compile once. It is rebuilt
-// when another backend or compute dtype asks.
+// when another backend, compute dtype or adapter asks.
 func (m *Model) exec(slot **cachedExec, b compute.Backend, fn func(*model.Scope, *Node) *Node) (*model.Exec, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if c := *slot; c != nil && c.backend == b && c.compute == m.Compute {
+	if c := *slot; c != nil && c.backend == b && c.compute == m.Compute && c.adapter == m.Adapter {
 		return c.exec, nil
 	}
 	e, err := model.NewExec(b, m.Store, fn)
 	if err != nil {
 		return nil, err
 	}
-	*slot = &cachedExec{exec: e, backend: b, compute: m.Compute}
+	*slot = &cachedExec{exec: e, backend: b, compute: m.Compute, adapter: m.Adapter}
 	return e, nil
 }
 
@@ -149,6 +150,7 @@ type cachedExec struct {
 	exec    *model.Exec
 	backend compute.Backend
 	compute dtypes.DType
+	adapter weights.Adapter
 }
 
 // Logits scores images, given as normalised image embeddings [n, projection_dim], against the

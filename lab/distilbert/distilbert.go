@@ -31,6 +31,8 @@ type Model struct {
 	// the exact model, BFloat16 for autocast-style mixed precision (see weights.Params.Compute).
 	// The weights stay float32 either way, so it can be switched between graphs and for training.
 	Compute dtypes.DType
+	// Adapter, when set, changes the Linear layers (see lab/peft's LoRA).
+	Adapter weights.Adapter
 
 	mu         sync.Mutex
 	logitsExec *cachedExec
@@ -67,7 +69,7 @@ func (c *Config) WeightShapes(head bool) map[string][]int {
 	return w
 }
 
-func (m *Model) params() weights.Params { return weights.Params{Store: m.Store, Compute: m.Compute} }
+func (m *Model) params() weights.Params { return weights.Params{Store: m.Store, Compute: m.Compute, Adapter: m.Adapter} }
 
 // param is the graph node of an HF parameter.
 func (m *Model) param(g *Graph, hfName string) *Node { return m.params().Node(g, hfName) }

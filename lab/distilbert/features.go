@@ -15,6 +15,7 @@ import (
 	"github.com/go-translab/translab/lab/hub"
 	"github.com/go-translab/translab/lab/show"
 	"github.com/go-translab/translab/lab/tokenize"
+	"github.com/go-translab/translab/lab/weights"
 )
 
 // Files a DistilBERT directory may hold: the config, one of the two checkpoint layouts, and the
@@ -196,14 +197,14 @@ func (m *Model) ClassifyIDs(b compute.Backend, ids [][]int, padID int) ([]float3
 func (m *Model) logitsExecFor(b compute.Backend) (*model.Exec, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if c := m.logitsExec; c != nil && c.backend == b && c.compute == m.Compute {
+	if c := m.logitsExec; c != nil && c.backend == b && c.compute == m.Compute && c.adapter == m.Adapter {
 		return c.exec, nil
 	}
 	e, err := model.NewExec(b, m.Store, func(_ *model.Scope, ids, mask *Node) *Node { return m.Logits(ids, mask) })
 	if err != nil {
 		return nil, err
 	}
-	m.logitsExec = &cachedExec{exec: e, backend: b, compute: m.Compute}
+	m.logitsExec = &cachedExec{exec: e, backend: b, compute: m.Compute, adapter: m.Adapter}
 	return e, nil
 }
 
@@ -211,4 +212,5 @@ type cachedExec struct {
 	exec    *model.Exec
 	backend compute.Backend
 	compute dtypes.DType
+	adapter weights.Adapter
 }

@@ -26,6 +26,16 @@ type Params struct {
 	// training updates, and only the matmul operands are rounded, so everything numerically
 	// delicate (LayerNorm, softmax, activations, residuals, losses) stays float32.
 	Compute dtypes.DType
+	// Adapter, when set, adds its side path to the output of every Linear layer it adapts (PEFT's
+	// LoRA does); the base weights stay as loaded, so the same store serves with and without it.
+	Adapter Adapter
+}
+
+// Adapter changes what a model's Linear layers compute without touching their weights.
+type Adapter interface {
+	// Adapt returns the output of the Linear layer called name, given its input x and its base
+	// output y (y itself for a layer it does not adapt).
+	Adapt(p Params, name string, x, y *Node) *Node
 }
 
 // ParseCompute reads a --dtype flag: float32 (or f32, or empty) and bf16 (or bfloat16).
@@ -127,6 +137,14 @@ func (p Params) Node(g *Graph, hfName string) *Node {
 // Linear is torch.nn.Linear: y = x·Wᵀ + b with W stored [out, in] as in the checkpoint. Without a
 // bias in the store (CLIP's projections), it is x·Wᵀ.
 func (p Params) Linear(x *Node, name string) *Node {
+	y := p.linear(x, name)
+	if p.Adapter != nil {
+		y = p.Adapter.Adapt(p, name, x, y)
+	}
+	return y
+}
+
+func (p Params) linear(x *Node, name string) *Node {
 	g := x.Graph()
 	var bias *Node
 	if p.Store.GetVariable(VarPath(name+".bias")) != nil {

@@ -1,0 +1,285 @@
+package peft
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/go-translab/translab/lab/backend"
+	"github.com/go-translab/translab/lab/clip"
+	"github.com/go-translab/translab/lab/npy"
+	"github.com/go-translab/translab/lab/reference"
+	"github.com/go-translab/translab/lab/train"
+	"github.com/go-translab/translab/lab/weights"
+)
+
+const golden = "testdata/lora" // made by goldens/peft/lora_golden.py with HF peft 0.13.2
+
+func readNpy(t *testing.T, path string) *npy.Array {
+	t.Helper()
+	a, err := npy.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// clipInputs are the reference's token ids [7,77] and pixel values [4,3,224,224].
+func clipInputs(t *testing.T, ref string) (ids, pixels *tensors.Tensor) {
+	idsA := readNpy(t, filepath.Join(ref, "inputs", "input_ids.npy"))
+	ids32 := make([]int32, len(idsA.I64))
+	for i, v := range idsA.I64 {
+		ids32[i] = int32(v)
+	}
+	pix := readNpy(t, filepath.Join(ref, "inputs", "pixel_values.npy"))
+	return tensors.FromFlatDataAndDimensions(ids32, idsA.Shape...), tensors.FromFlatDataAndDimensions(pix.F32, pix.Shape...)
+}
+
+// forward runs CLIP's logits_per_image and normalised image embeddings.
+func forward(t *testing.T, m *clip.Model, ids, pixels *tensors.Tensor) (logits, embeds []float32) {
+	t.Helper()
+	b, err := backend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := model.CallOnceN(b, m.Store, func(_ *model.Scope, ids, px *Node) []*Node {
+		img := m.Vision(px).Embeds
+		perImage, _ := m.Logits(img, m.Text(ids).Embeds)
+		return []*Node{perImage, clip.Normalize(img)}
+	}, ids, pixels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])
+}
+
+// TestLoRAParity loads the adapter HF peft saved and compares the adapted CLIP's embeddings, logits,
+// cross-entropy loss and the gradient of every LoRA matrix with peft's.
+func TestLoRAParity(t *testing.T) {
+	ref := reference.Dir(t, "clip-tiny-random")
+	m, err := clip.LoadDir(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lora, err := LoadLoRA(golden, m.Store, m.Config.LinearLayers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lora.Layers) != 4 || lora.Config.Scaling() != 2 {
+		t.Fatalf("adapter: layers %v, scaling %v; want the 4 vision q/v projections and 8/4", lora.Layers, lora.Config.Scaling())
+	}
+	m.Adapter = lora
+	var meta struct {
+		Labels []int32  `json:"labels"`
+		Grads  []string `json:"grads"`
+	}
+	raw, err := os.ReadFile(filepath.Join(golden, "golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &meta); err != nil {
+		t.Fatal(err)
+	}
+	ids, pixels := clipInputs(t, ref)
+	b, err := backend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := model.CallOnceN(b, m.Store, func(_ *model.Scope, ids, px, labels *Node) []*Node {
+		g := ids.Graph()
+		img := m.Vision(px).Embeds
+		perImage, _ := m.Logits(img, m.Text(ids).Embeds)
+		loss := train.CrossEntropy(perImage, labels)
+		var params []*Node
+		for _, n := range meta.Grads {
+			params = append(params, m.Store.GetVariable(weights.VarPath(n)).NodeValue(g))
+		}
+		return append([]*Node{clip.Normalize(img), perImage, loss}, Gradient(loss, params...)...)
+	}, ids, pixels, tensors.FromFlatDataAndDimensions(meta.Labels, len(meta.Labels)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := append([]string{"image_embeds", "logits_per_image", "loss"}, meta.Grads...)
+	if len(meta.Grads) != 8 {
+		t.Fatalf("golden has %d gradients, want 8", len(meta.Grads))
+	}
+	for i, n := range names {
+		file := n
+		if i >= 3 {
+			file = "grad__" + n
+		}
+		want := readNpy(t, filepath.Join(golden, file+".npy")).F32
+		got := tensors.MustCopyFlatData[float32](out[i])
+		if e := reference.RelErr(got, want); !(e <= 1e-4) {
+			t.Errorf("%s: relative error %.3g > 1e-4", n, e)
+		} else {
+			t.Logf("%s: %.2g", n, e)
+		}
+	}
+}
+
+// TestNewLoRAStartsAtBase: with B at zero the adapted model is the base model, and A has PEFT's
+// kaiming-uniform bound.
+func TestNewLoRAStartsAtBase(t *testing.T) {
+	ref := reference.Dir(t, "clip-tiny-random")
+	m, err := clip.LoadDir(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, pixels := clipInputs(t, ref)
+	baseLogits, _ := forward(t, m, ids, pixels)
+	lora, err := NewLoRA(m.Store, m.Config.LinearLayers(), LoRAConfig{Rank: 8, Alpha: 16, Targets: []string{"q_proj", "v_proj"}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lora.Layers) != 8 { // both towers, 2 layers each, q and v
+		t.Fatalf("adapted %d layers, want 8: %v", len(lora.Layers), lora.Layers)
+	}
+	a, err := floatsOf(m.Store, "text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound := 1 / math.Sqrt(192)
+	var maxAbs float64
+	for _, v := range a {
+		maxAbs = math.Max(maxAbs, math.Abs(float64(v)))
+	}
+	if maxAbs > bound || maxAbs < 0.9*bound {
+		t.Errorf("lora_A max |value| %.4f, want just under 1/√192 = %.4f", maxAbs, bound)
+	}
+	m.Adapter = lora
+	got, _ := forward(t, m, ids, pixels)
+	if e := reference.RelErr(got, baseLogits); e != 0 {
+		t.Errorf("a fresh adapter changed the logits by %.3g; B starts at zero, so it must not", e)
+	}
+}
+
+// TestSaveLoadMerge: an adapter saved by the lab loads back to the same outputs, and merging it into
+// the base weights gives them too.
+func TestSaveLoadMerge(t *testing.T) {
+	ref := reference.Dir(t, "clip-tiny-random")
+	m, err := clip.LoadDir(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, pixels := clipInputs(t, ref)
+	base, _ := forward(t, m, ids, pixels)
+	lora, err := LoadLoRA(golden, m.Store, m.Config.LinearLayers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Adapter = lora
+	adapted, _ := forward(t, m, ids, pixels)
+	if e := reference.RelErr(adapted, base); e < 1e-3 {
+		t.Fatalf("the golden adapter barely changes the logits (%.3g); the test would prove nothing", e)
+	}
+	dir := t.TempDir()
+	if err := lora.Save(dir, "clip-tiny-random"); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := clip.LoadDir(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lora2, err := LoadLoRA(dir, m2.Store, m2.Config.LinearLayers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lora2.Config.Pattern != lora.Config.Pattern || lora2.Config.Rank != 4 || lora2.Config.Alpha != 8 {
+		t.Errorf("config after a round trip: %+v", lora2.Config)
+	}
+	m2.Adapter = lora2
+	again, _ := forward(t, m2, ids, pixels)
+	if e := reference.RelErr(again, adapted); e != 0 {
+		t.Errorf("saved and reloaded adapter: logits differ by %.3g", e)
+	}
+	if err := lora2.Merge(); err != nil {
+		t.Fatal(err)
+	}
+	m2.Adapter = nil
+	merged, _ := forward(t, m2, ids, pixels)
+	if e := reference.RelErr(merged, adapted); e > 1e-5 {
+		t.Errorf("merged weights: logits differ from the adapter's by %.3g", e)
+	}
+}
+
+// TestLoadLoRAErrors: each bad adapter is refused with an error naming the file and the fault, and
+// the store is left without LoRA matrices.
+func TestLoadLoRAErrors(t *testing.T) {
+	ref := reference.Dir(t, "clip-tiny-random")
+	good, err := os.ReadFile(filepath.Join(golden, ConfigFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tensorsFile, err := os.ReadFile(filepath.Join(golden, WeightsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(field string, value any) []byte {
+		var c map[string]any
+		if err := json.Unmarshal(good, &c); err != nil {
+			t.Fatal(err)
+		}
+		if value == nil {
+			delete(c, field)
+		} else {
+			c[field] = value
+		}
+		out, _ := json.Marshal(c)
+		return out
+	}
+	cases := []struct {
+		name     string
+		config   []byte
+		noTensor bool
+		want     []string
+	}{
+		{"not json", []byte("{"), false, []string{ConfigFile, "unexpected end"}},
+		{"prefix tuning", edit("peft_type", "PREFIX_TUNING"), false, []string{ConfigFile, "peft_type", "PREFIX_TUNING"}},
+		{"dora", edit("use_dora", true), false, []string{ConfigFile, "use_dora"}},
+		{"no targets", edit("target_modules", nil), false, []string{ConfigFile, "target_modules", "missing"}},
+		{"targets match nothing", edit("target_modules", []string{"query"}), false, []string{ConfigFile, "query", "match none"}},
+		{"rank 0", edit("r", 0), false, []string{ConfigFile, "r = 0"}},
+		{"rank differs from the file", edit("r", 8), false, []string{WeightsFile, "lora_A.weight", "[4 128]", "[8 128]"}},
+		{"more layers than the file", edit("target_modules", []string{"q_proj", "v_proj"}), false, []string{WeightsFile, "missing", "text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight"}},
+		{"no weights file", good, true, []string{WeightsFile}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, ConfigFile), c.config, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if !c.noTensor {
+				if err := os.WriteFile(filepath.Join(dir, WeightsFile), tensorsFile, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m, err := clip.LoadDir(ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = LoadLoRA(dir, m.Store, m.Config.LinearLayers())
+			if err == nil {
+				t.Fatal("loaded a bad adapter")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			for v := range m.Store.IterVariables() {
+				if strings.Contains(v.Path(), "lora_") {
+					t.Fatalf("a refused adapter left %s in the store", v.Path())
+				}
+			}
+		})
+	}
+}
