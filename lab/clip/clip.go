@@ -33,7 +33,9 @@ type Model struct {
 	textExec, imageExec *cachedExec
 }
 
-func (m *Model) p() weights.Params { return weights.Params{Store: m.Store, Compute: m.Compute, Adapter: m.Adapter} }
+func (m *Model) p() weights.Params {
+	return weights.Params{Store: m.Store, Compute: m.Compute, Adapter: m.Adapter}
+}
 
 var activations = map[string]func(*Node) *Node{
 	// OpenAI's CLIP activation, x·σ(1.702x).

@@ -69,7 +69,9 @@ func (c *Config) WeightShapes(head bool) map[string][]int {
 	return w
 }
 
-func (m *Model) params() weights.Params { return weights.Params{Store: m.Store, Compute: m.Compute, Adapter: m.Adapter} }
+func (m *Model) params() weights.Params {
+	return weights.Params{Store: m.Store, Compute: m.Compute, Adapter: m.Adapter}
+}
 
 // param is the graph node of an HF parameter.
 func (m *Model) param(g *Graph, hfName string) *Node { return m.params().Node(g, hfName) }

@@ -88,7 +88,9 @@ var _ weights.Adapter = (*LoRA)(nil)
 
 // MatrixNames are the HF names of a layer's two LoRA matrices, as PEFT names them inside the model
 // (without the adapter name "default").
-func MatrixNames(layer string) (a, b string) { return layer + ".lora_A.weight", layer + ".lora_B.weight" }
+func MatrixNames(layer string) (a, b string) {
+	return layer + ".lora_A.weight", layer + ".lora_B.weight"
+}
 
 // selectLayers picks the model's Linear layers that cfg targets.
 func selectLayers(cfg LoRAConfig, linear []string) ([]string, error) {
