@@ -22,18 +22,34 @@ import (
 	"github.com/go-translab/translab/lab/show"
 )
 
-// Example is one tokenised, labelled sequence (special tokens included, not padded).
+// Example is one labelled input: a tokenised sequence (special tokens included, not padded) for a
+// text classifier, or an image's pixel values (channels × height × width, flattened) for an image
+// classifier.
 type Example struct {
-	IDs   []int
-	Label int
+	IDs    []int
+	Pixels []float32
+	Label  int
 }
 
 // Model is what the Trainer trains: a store of variables and a classifier's forward pass, which
-// must apply dropout only when the store says the graph is training.
+// must apply dropout only when the store says the graph is training. Only the store's trainable
+// variables are updated (see lab/peft's Freeze).
 type Model struct {
-	Store  *model.Store
+	Store *model.Store
+	// Logits classifies token ids and their attention mask [batch, seq] (a text classifier).
 	Logits func(ids, mask *Node) *Node
 	PadID  int
+	// ImageLogits classifies pixel values [batch, channels·height·width] (an image classifier);
+	// set it instead of Logits.
+	ImageLogits func(pixels *Node) *Node
+}
+
+// logits runs the model on a batch's inputs (ids and mask, or pixels).
+func (m Model) logits(in []*Node) *Node {
+	if m.ImageLogits != nil {
+		return m.ImageLogits(in[0])
+	}
+	return m.Logits(in[0], in[1])
 }
 
 // Args are the Trainer's settings, named after HF's TrainingArguments; zero values take HF's
@@ -152,10 +168,21 @@ func NewTrainer(b compute.Backend, m Model, args Args, train, eval []Example, la
 	if args.OutputDir == "" {
 		return nil, errors.New("train: Args.OutputDir is needed for the checkpoints")
 	}
+	if (m.Logits == nil) == (m.ImageLogits == nil) {
+		return nil, errors.New("train: the Model needs either Logits (text) or ImageLogits (images)")
+	}
+	pixels := len(train[0].Pixels)
 	for i, set := range [][]Example{train, eval} {
 		for j, e := range set {
-			if len(e.IDs) == 0 || e.Label < 0 || e.Label >= len(labels) {
-				return nil, fmt.Errorf("train: %s example %d: %d ids, label %d (labels 0..%d)", []string{"training", "evaluation"}[i], j, len(e.IDs), e.Label, len(labels)-1)
+			kind := []string{"training", "evaluation"}[i]
+			if e.Label < 0 || e.Label >= len(labels) {
+				return nil, fmt.Errorf("train: %s example %d: label %d (labels 0..%d)", kind, j, e.Label, len(labels)-1)
+			}
+			if m.ImageLogits == nil && len(e.IDs) == 0 {
+				return nil, fmt.Errorf("train: %s example %d: no token ids", kind, j)
+			}
+			if m.ImageLogits != nil && (len(e.Pixels) == 0 || len(e.Pixels) != pixels) {
+				return nil, fmt.Errorf("train: %s example %d: %d pixel values, want %d like the first", kind, j, len(e.Pixels), pixels)
 			}
 		}
 	}
@@ -174,19 +201,20 @@ func NewTrainer(b compute.Backend, m Model, args Args, train, eval []Example, la
 		return nil, err
 	}
 	t := &Trainer{Model: m, Backend: b, Args: args, Train: train, Eval: eval, Labels: labels, opt: opt}
-	t.step, err = model.NewExec(b, m.Store, func(_ *model.Scope, ids, mask, labels *Node) []*Node {
-		g := ids.Graph()
+	// Inputs are the batch's tensors then the labels: ids, mask, labels or pixels, labels.
+	t.step, err = model.NewExec(b, m.Store, func(_ *model.Scope, in []*Node) []*Node {
+		g := in[0].Graph()
 		m.Store.SetTraining(g, true)
-		loss := CrossEntropy(m.Logits(ids, mask), labels)
+		loss := CrossEntropy(m.logits(in), in[len(in)-1])
 		norm, lr := opt.Step(g, loss)
 		return []*Node{loss, norm, lr}
 	})
 	if err != nil {
 		return nil, err
 	}
-	t.eval, err = model.NewExec(b, m.Store, func(_ *model.Scope, ids, mask, labels *Node) []*Node {
-		logits := m.Logits(ids, mask)
-		return []*Node{CrossEntropy(logits, labels), logits}
+	t.eval, err = model.NewExec(b, m.Store, func(_ *model.Scope, in []*Node) []*Node {
+		logits := m.logits(in)
+		return []*Node{CrossEntropy(logits, in[len(in)-1]), logits}
 	})
 	return t, err
 }
@@ -199,9 +227,21 @@ func CrossEntropy(logits, labels *Node) *Node {
 	return Neg(ReduceAllMean(ReduceSum(Mul(logp, onehot), -1)))
 }
 
-// batch pads examples to the longest (rounded up to a multiple of 8, so a run compiles a handful of
-// graphs rather than one per length; padding is masked, so the numbers are those of HF's collator).
-func (t *Trainer) batch(examples []Example) (ids, mask, labels *tensors.Tensor) {
+// batch is the inputs of the compiled steps for examples: ids, mask and labels, or pixels and labels.
+// Sequences are padded to the longest (rounded up to a multiple of 8, so a run compiles a handful
+// of graphs rather than one per length; padding is masked, so the numbers are those of HF's
+// collator).
+func (t *Trainer) batch(examples []Example) []any {
+	if t.Model.ImageLogits != nil {
+		n := len(examples[0].Pixels)
+		px := make([]float32, 0, len(examples)*n)
+		lv := make([]int32, len(examples))
+		for r, e := range examples {
+			px = append(px, e.Pixels...)
+			lv[r] = int32(e.Label)
+		}
+		return []any{tensors.FromFlatDataAndDimensions(px, len(examples), n), tensors.FromFlatDataAndDimensions(lv, len(examples))}
+	}
 	cols := 0
 	for _, e := range examples {
 		cols = max(cols, len(e.IDs))
@@ -219,7 +259,7 @@ func (t *Trainer) batch(examples []Example) (ids, mask, labels *tensors.Tensor) 
 		}
 		lv[r] = int32(e.Label)
 	}
-	return tensors.FromFlatDataAndDimensions(idv, len(examples), cols), tensors.FromFlatDataAndDimensions(mv, len(examples), cols), tensors.FromFlatDataAndDimensions(lv, len(examples))
+	return []any{tensors.FromFlatDataAndDimensions(idv, len(examples), cols), tensors.FromFlatDataAndDimensions(mv, len(examples), cols), tensors.FromFlatDataAndDimensions(lv, len(examples))}
 }
 
 // order is the epoch's shuffled order: a function of the seed and the epoch alone, so a resumed
@@ -235,8 +275,7 @@ func (t *Trainer) Evaluate() (float64, map[string]float64, error) {
 	var yTrue, yPred []int
 	for start := 0; start < len(t.Eval); start += t.Args.EvalBatchSize {
 		part := t.Eval[start:min(start+t.Args.EvalBatchSize, len(t.Eval))]
-		ids, mask, labels := t.batch(part)
-		out, err := t.eval.Call(ids, mask, labels)
+		out, err := t.eval.Call(t.batch(part)...)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -337,8 +376,7 @@ func (t *Trainer) Run(ctx context.Context) (*History, error) {
 			for i, j := range idx {
 				part[i] = t.Train[j]
 			}
-			ids, mask, labels := t.batch(part)
-			out, err := t.step.Call(ids, mask, labels)
+			out, err := t.step.Call(t.batch(part)...)
 			if err != nil {
 				return h, err
 			}
