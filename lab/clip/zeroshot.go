@@ -156,11 +156,10 @@ type cachedExec struct {
 // Logits scores images, given as normalised image embeddings [n, projection_dim], against the
 // classes: exp(logit_scale) · cosine similarity, [n, classes].
 func (z *ZeroShot) Logits(imageEmbeds []float32, n int) ([]float32, error) {
-	scaleT, err := z.Model.Store.GetVariable("/logit_scale").Value()
+	scale, err := z.Model.LogitScale()
 	if err != nil {
 		return nil, err
 	}
-	scale := math.Exp(float64(tensors.MustCopyFlatData[float32](scaleT)[0]))
 	d, k := z.Model.Config.ProjectionDim, len(z.Classes)
 	if len(imageEmbeds) != n*d {
 		return nil, fmt.Errorf("clip: %d image embedding values for %d images of %d", len(imageEmbeds), n, d)
@@ -177,6 +176,19 @@ func (z *ZeroShot) Logits(imageEmbeds []float32, n int) ([]float32, error) {
 		}
 	}
 	return logits, nil
+}
+
+// LogitScale is exp(logit_scale), the temperature CLIP multiplies its cosine similarities by.
+func (m *Model) LogitScale() (float64, error) {
+	v := m.Store.GetVariable(weights.VarPath("logit_scale"))
+	if v == nil {
+		return 0, fmt.Errorf("clip: logit_scale was not loaded")
+	}
+	t, err := v.Value()
+	if err != nil {
+		return 0, fmt.Errorf("clip: logit_scale: %w", err)
+	}
+	return math.Exp(float64(tensors.MustCopyFlatData[float32](t)[0])), nil
 }
 
 // BestClasses returns, for each row of logits [n, classes], the k best classes, best first.

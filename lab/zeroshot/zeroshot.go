@@ -149,8 +149,26 @@ func (l *Lab) Banner() show.Renderable {
 	return show.Text(line)
 }
 
-// open reads a dataset: from its local directory (the demo) or the hub, at the catalog's revision
-// or, when that has no parquet files, at the fallback one.
+// Open reads a dataset — from its local directory (the demo) or the hub, at the catalog's
+// revision or, when that has no parquet files, at the fallback one — and returns it with the
+// class names to prompt with.
+func (l *Lab) Open(ctx context.Context, d Dataset) (*datasets.Dataset, []string, error) {
+	ds, err := l.open(ctx, d)
+	if err != nil {
+		return nil, nil, err
+	}
+	classes := ds.LabelNames
+	if d.Names != nil {
+		if classes, err = d.Names(ds.LabelNames); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(classes) == 0 {
+		return nil, nil, fmt.Errorf("zeroshot: %s has no class names", d.Name)
+	}
+	return ds, classes, nil
+}
+
 func (l *Lab) open(ctx context.Context, d Dataset) (*datasets.Dataset, error) {
 	if fileExists(d.Spec.ID) {
 		return datasets.OpenDir(d.Spec, d.Spec.ID)
@@ -164,9 +182,11 @@ func (l *Lab) open(ctx context.Context, d Dataset) (*datasets.Dataset, error) {
 	return ds, err
 }
 
-func pickSplit(ds *datasets.Dataset, want string) (*datasets.Split, error) {
-	if want != "" {
-		return ds.Split(want)
+// EvalSplit is the split a dataset is evaluated on: Dataset.Split, or the first of validation,
+// valid and test that it has.
+func EvalSplit(ds *datasets.Dataset, d Dataset) (*datasets.Split, error) {
+	if d.Split != "" {
+		return ds.Split(d.Split)
 	}
 	for _, name := range []string{"validation", "valid", "test"} {
 		if s, err := ds.Split(name); err == nil {
@@ -179,22 +199,13 @@ func pickSplit(ds *datasets.Dataset, want string) (*datasets.Split, error) {
 // Evaluate classifies up to limit images (0: all) of the dataset's split, streaming them in
 // batches, with the dataset's templates (or the given ones).
 func (l *Lab) Evaluate(ctx context.Context, d Dataset, templates []string, limit int) (*Evaluation, error) {
-	ds, err := l.open(ctx, d)
+	ds, classes, err := l.Open(ctx, d)
 	if err != nil {
 		return nil, err
 	}
-	split, err := pickSplit(ds, d.Split)
+	split, err := EvalSplit(ds, d)
 	if err != nil {
 		return nil, err
-	}
-	classes := ds.LabelNames
-	if d.Names != nil {
-		if classes, err = d.Names(ds.LabelNames); err != nil {
-			return nil, err
-		}
-	}
-	if len(classes) == 0 {
-		return nil, fmt.Errorf("zeroshot: %s has no class names", d.Name)
 	}
 	if templates == nil {
 		templates = d.Templates
@@ -202,7 +213,7 @@ func (l *Lab) Evaluate(ctx context.Context, d Dataset, templates []string, limit
 	if templates == nil {
 		templates = clip.PhotoTemplate
 	}
-	zs, err := l.classifier(classes, templates)
+	zs, err := l.Classifier(classes, templates)
 	if err != nil {
 		return nil, err
 	}
@@ -277,39 +288,51 @@ func (l *Lab) Evaluate(ctx context.Context, d Dataset, templates []string, limit
 	return ev, nil
 }
 
-// preprocess turns a batch of encoded images into pixel values. A corrupt image does not stop an
-// evaluation of thousands: it is dropped from the batch (with its label) and counted.
+// preprocess turns a batch of encoded images into pixel values, dropping (and counting) the ones
+// that cannot be decoded.
 func (l *Lab) preprocess(ev *Evaluation, batch *[][]byte, labels *[]int) ([]float32, error) {
+	pixels, skipped, first, err := l.Pixels(batch, labels)
+	ev.Skipped += skipped
+	if ev.FirstSkip == nil {
+		ev.FirstSkip = first
+	}
+	return pixels, err
+}
+
+// Pixels preprocesses encoded images into pixel values [n, channels, size, size], decoding in
+// parallel. A corrupt image does not stop a run over thousands: it is dropped from images (with
+// its label) and counted, and the first such error is returned beside the count.
+func (l *Lab) Pixels(images *[][]byte, labels *[]int) (pixels []float32, skipped int, firstSkip, err error) {
 	workers := runtime.GOMAXPROCS(0)
-	pixels, _, _, err := l.Processor.Batch(*batch, workers)
+	pixels, _, _, err = l.Processor.Batch(*images, workers)
 	if err == nil {
-		return pixels, nil
+		return pixels, 0, nil, nil
 	}
 	var keptImages [][]byte
 	var keptLabels []int
-	for i, img := range *batch {
+	for i, img := range *images {
 		if _, _, _, err := l.Processor.Batch([][]byte{img}, 1); err != nil {
-			ev.Skipped++
-			if ev.FirstSkip == nil {
-				ev.FirstSkip = err
+			skipped++
+			if firstSkip == nil {
+				firstSkip = err
 			}
 			continue
 		}
 		keptImages = append(keptImages, img)
 		keptLabels = append(keptLabels, (*labels)[i])
 	}
-	*batch, *labels = keptImages, keptLabels
+	*images, *labels = keptImages, keptLabels
 	if len(keptImages) == 0 {
-		return nil, nil
+		return nil, skipped, firstSkip, nil
 	}
 	pixels, _, _, err = l.Processor.Batch(keptImages, workers)
-	return pixels, err
+	return pixels, skipped, firstSkip, err
 }
 
-// classifier builds the zero-shot classifier, keeping the class embeddings on disk: a notebook
+// Classifier builds the zero-shot classifier, keeping the class embeddings on disk: a notebook
 // reruns its cells as fresh programs, and embedding 200 classes × 7 prompts with the text tower is
 // the slow part on a CPU. The file is named after everything the embeddings depend on.
-func (l *Lab) classifier(classes, templates []string) (*clip.ZeroShot, error) {
+func (l *Lab) Classifier(classes, templates []string) (*clip.ZeroShot, error) {
 	path := ""
 	if base, err := os.UserCacheDir(); err == nil {
 		h := sha256.New()

@@ -84,7 +84,7 @@ func TestClassEmbeddingsAreCached(t *testing.T) {
 		t.Fatal(err)
 	}
 	classes := []string{"red circle", "blue triangle"}
-	first, err := l.classifier(classes, clip.PhotoTemplate)
+	first, err := l.Classifier(classes, clip.PhotoTemplate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestClassEmbeddingsAreCached(t *testing.T) {
 	if len(files) != 1 {
 		t.Fatalf("%d cache files, want 1", len(files))
 	}
-	again, err := l.classifier(classes, clip.PhotoTemplate)
+	again, err := l.Classifier(classes, clip.PhotoTemplate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestClassEmbeddingsAreCached(t *testing.T) {
 			t.Fatal("the cached class embeddings differ from the computed ones")
 		}
 	}
-	if _, err := l.classifier([]string{"green square"}, clip.PhotoTemplate); err != nil {
+	if _, err := l.Classifier([]string{"green square"}, clip.PhotoTemplate); err != nil {
 		t.Fatal(err)
 	}
 	if files, _ := filepath.Glob(filepath.Join(cache, "translab", "clip-classes", "*.npy")); len(files) != 2 {

@@ -1,0 +1,240 @@
+package adapt
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/go-translab/translab/lab/clip"
+	"github.com/go-translab/translab/lab/datasets"
+	"github.com/go-translab/translab/lab/peft"
+	"github.com/go-translab/translab/lab/weights"
+	"github.com/go-translab/translab/lab/zeroshot"
+)
+
+func demoLab(t *testing.T) (*zeroshot.Lab, zeroshot.Dataset) {
+	t.Helper()
+	l, err := zeroshot.Setup(context.Background(), zeroshot.Options{Demo: true, Progress: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := zeroshot.DemoDataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, d
+}
+
+// TestPrepareDemo: 16 shots of each of the 4 classes, the 48 test images held out, and zero-shot
+// scored on them exactly as the zero-shot exercise scores them.
+func TestPrepareDemo(t *testing.T) {
+	l, d := demoLab(t)
+	s, err := Prepare(context.Background(), l, d, Options{Progress: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Train) != 64 || len(s.Eval) != 48 || len(s.Images) != 64 {
+		t.Fatalf("%d training (%d images) and %d held-out examples; want 64 and 48", len(s.Train), len(s.Images), len(s.Eval))
+	}
+	perClass := map[int]int{}
+	for _, e := range s.Train {
+		perClass[e.Label]++
+		if len(e.Pixels) != 3*64*64 {
+			t.Fatalf("an example has %d pixel values, want 3×64×64", len(e.Pixels))
+		}
+	}
+	for c := range 4 {
+		if perClass[c] != 16 {
+			t.Errorf("class %d has %d shots, want 16", c, perClass[c])
+		}
+	}
+	zs, err := s.EvaluateZeroShot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := l.Evaluate(context.Background(), d, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := zs.Accuracy, ev.TopK(1); got != want {
+		t.Errorf("zero-shot accuracy on the held-out images %.4f, the zero-shot exercise's %.4f", got, want)
+	}
+}
+
+// TestDrawShots: a seeded, per-class uniform sample — the same rows for the same seed, others for
+// another, and every class gets its shots.
+func TestDrawShots(t *testing.T) {
+	type row struct {
+		Image struct {
+			Bytes []byte `parquet:"bytes"`
+			Path  string `parquet:"path"`
+		} `parquet:"image"`
+		Label int64 `parquet:"label"`
+	}
+	dir := t.TempDir()
+	var rows []row
+	for i := range 60 {
+		var r row
+		r.Image.Bytes, r.Image.Path, r.Label = []byte{byte(i)}, "", int64(i%3)
+		rows = append(rows, r)
+	}
+	if err := parquet.WriteFile(filepath.Join(dir, "train.parquet"), rows); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := datasets.OpenDir(datasets.Spec{ID: dir, ImageColumn: "image", LabelColumn: "label"}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	split, err := ds.Split("train")
+	if err != nil {
+		t.Fatal(err)
+	}
+	draw := func(seed uint64) []int {
+		picked, err := drawShots(context.Background(), split, 3, 4, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int
+		for c, rs := range picked {
+			if len(rs) != 4 {
+				t.Fatalf("class %d: %d shots, want 4", c, len(rs))
+			}
+			for _, r := range rs {
+				if r.Label != c || int(r.Image.Bytes[0])%3 != c {
+					t.Fatalf("class %d got row %d of label %d", c, r.Index, r.Label)
+				}
+				ids = append(ids, int(r.Image.Bytes[0]))
+			}
+		}
+		return ids
+	}
+	a, b, c := draw(1), draw(1), draw(2)
+	if !slices.Equal(a, b) {
+		t.Errorf("same seed, different draws: %v vs %v", a, b)
+	}
+	if slices.Equal(a, c) {
+		t.Errorf("seeds 1 and 2 drew the same rows %v", a)
+	}
+	if _, err := drawShots(context.Background(), split, 2, 4, 1); err == nil || !strings.Contains(err.Error(), "label 2") {
+		t.Errorf("a label outside the classes: error %v", err)
+	}
+}
+
+// TestFineTune: every method trains only its own parameters; LoRA leaves the base weights as they
+// were, learns the demo's shapes well past zero-shot, and saves an adapter PEFT's reader loads.
+func TestFineTune(t *testing.T) {
+	l, d := demoLab(t)
+	s, err := Prepare(context.Background(), l, d, Options{Progress: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zs, err := s.EvaluateZeroShot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LinearProbe(0); err != nil {
+		t.Fatal(err)
+	}
+	value := func(m *clip.Model, name string) []float32 {
+		v := m.Store.GetVariable(weights.VarPath(name))
+		if v == nil {
+			t.Fatalf("no %s", name)
+		}
+		x, err := v.Value()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tensors.MustCopyFlatData[float32](x)
+	}
+	const q = "vision_model.encoder.layers.0.self_attn.q_proj"
+	wantTrainable := map[Method]int64{Head: 4 * (32 + 1), BitFit: 4*(32+1) + 1280, LoRA: 4*(32+1) + 4*8*(64+64)}
+	for _, method := range Methods {
+		epochs := 4
+		if method == LoRA {
+			epochs = 10 // enough to learn the shapes, for the accuracy check below
+		}
+		r, err := s.FineTune(context.Background(), TrainOptions{Method: method, Epochs: epochs, OutputDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Trainable != wantTrainable[method] {
+			t.Errorf("%s: %d trainable parameters, want %d", method, r.Trainable, wantTrainable[method])
+		}
+		if len(r.History.Epochs) != epochs {
+			t.Errorf("%s: %d epochs logged", method, len(r.History.Epochs))
+		}
+		m := r.Model
+		weightSame := slices.Equal(value(m, q+".weight"), value(s.Lab.Model, q+".weight"))
+		biasSame := slices.Equal(value(m, q+".bias"), value(s.Lab.Model, q+".bias"))
+		if !weightSame {
+			t.Errorf("%s changed a frozen weight", method)
+		}
+		if biasSame == (method == BitFit) {
+			t.Errorf("%s: q_proj bias changed: %v", method, !biasSame)
+		}
+		if method != LoRA {
+			continue
+		}
+		if r.Accuracy < zs.Accuracy+0.25 {
+			t.Errorf("LoRA reached %.3f on the demo's shapes; zero-shot %.3f: it should learn them", r.Accuracy, zs.Accuracy)
+		}
+		fresh, err := clip.LoadDir(s.Lab.ModelDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lora, err := peft.LoadLoRA(r.Saved, fresh.Store, fresh.Config.LinearLayers())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(lora.Layers) != 4 || !slices.Equal(value(fresh, q+".lora_B.weight"), value(m, q+".lora_B.weight")) {
+			t.Errorf("saved adapter: layers %v, or lora_B differs from the trained one", lora.Layers)
+		}
+		if _, err := os.Stat(filepath.Join(r.Saved, peft.ConfigFile)); err != nil {
+			t.Error(err)
+		}
+	}
+	if got := len(s.Results); got != 5 {
+		t.Errorf("%d results recorded, want 5", got)
+	}
+	table := s.Table().Text()
+	for _, want := range []string{"zero-shot", "linear probe", "BitFit", "LoRA r=8", "demo fixtures"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("results table lacks %q:\n%s", want, table)
+		}
+	}
+	if _, err := s.FineTune(context.Background(), TrainOptions{Method: "prompt", OutputDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "prompt") {
+		t.Errorf("unknown method: error %v", err)
+	}
+}
+
+// TestPrepareNeedsTrainSplit: a dataset with no train split is refused by name.
+func TestPrepareNeedsTrainSplit(t *testing.T) {
+	l, d := demoLab(t)
+	dir := t.TempDir()
+	test, err := os.ReadFile(filepath.Join(d.Spec.ID, "test.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "test.parquet"), test, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(d.Spec.ID, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "README.md"), readme, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.Spec.ID = dir
+	_, err = Prepare(context.Background(), l, d, Options{Progress: io.Discard})
+	if err == nil || !strings.Contains(err.Error(), "train") {
+		t.Errorf("no train split: error %v", err)
+	}
+}
