@@ -375,6 +375,9 @@ func (s *Set) FineTune(ctx context.Context, o TrainOptions) (Result, error) {
 	if o.Rank <= 0 {
 		o.Rank = 8
 	}
+	if o.Seed == 0 {
+		o.Seed = 42
+	}
 	if o.Alpha <= 0 {
 		o.Alpha = 2 * float64(o.Rank)
 	}

@@ -24,8 +24,11 @@ func runEx3(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fs.Usage()
 		return flag.ErrHelp
 	}
+	if len(args) > 0 && args[0] == "adapt" {
+		return runEx3Adapt(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "zero-shot" {
-		fmt.Fprintln(stderr, "lab ex3: name a part: zero-shot")
+		fmt.Fprintln(stderr, "lab ex3: name a part: zero-shot or adapt")
 		fs.Usage()
 		return errUsage
 	}

@@ -23,3 +23,24 @@ func TestEx3ZeroShotDemo(t *testing.T) {
 		t.Errorf("unknown dataset: exit %d, %q (the error should list the known ones)", code, stderr)
 	}
 }
+
+func TestEx3AdaptDemo(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	out := t.TempDir()
+	stdout, stderr, code := runLab(t, "ex3", "adapt", "--demo", "--epochs", "2", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"DEMO", "Few-shot problem — demo shapes", "Training history", "Adapting CLIP — demo shapes, 16 shots per class, 48 held-out images",
+		"zero-shot (a photo of a {}.)", "linear probe (SVM, C=1)", "zero-shot-initialised head", "BitFit", "LoRA r=8", "LoRA adapter (PEFT format): " + out + "/lora/adapter"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if _, stderr, code := runLab(t, "ex3", "adapt", "--demo", "--methods", "lora,prompt-tuning"); code == 0 || !strings.Contains(stderr, "prompt-tuning") {
+		t.Errorf("unknown method: exit %d, %q", code, stderr)
+	}
+	if _, stderr, code := runLab(t, "ex3", "adapt", "--help"); code != 0 || !strings.Contains(stderr, "--shots") {
+		t.Errorf("--help: exit %d, %q", code, stderr)
+	}
+}
