@@ -83,4 +83,3 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	show.Show(stdout, s.Table())
 	return nil
 }
-
