@@ -31,27 +31,11 @@ type picture struct {
 func writeCLIPDemo(out string) {
 	must(os.MkdirAll(out, 0o755))
 	rng := rand.New(rand.NewPCG(2026, 12))
-	var rows []picture
-	for i := 0; i < 48; i++ {
-		label := i % len(shapeClasses)
-		var buf bytes.Buffer
-		must(png.Encode(&buf, drawShape(label, rng)))
-		var p picture
-		p.Image.Bytes, p.Image.Path, p.Label = buf.Bytes(), fmt.Sprintf("shape_%02d.png", i), int64(label)
-		rows = append(rows, p)
-	}
+	rows := drawPictures(48, "shape", rng)
 	must(parquet.WriteFile(filepath.Join(out, "test.parquet"), rows))
 	// The train split (16 shots per class, for the adaptation exercise) is drawn after the test
 	// split, so adding it left test.parquet as it was.
-	var train []picture
-	for i := 0; i < 64; i++ {
-		label := i % len(shapeClasses)
-		var buf bytes.Buffer
-		must(png.Encode(&buf, drawShape(label, rng)))
-		var p picture
-		p.Image.Bytes, p.Image.Path, p.Label = buf.Bytes(), fmt.Sprintf("train_%02d.png", i), int64(label)
-		train = append(train, p)
-	}
+	train := drawPictures(64, "train", rng)
 	must(parquet.WriteFile(filepath.Join(out, "train.parquet"), train))
 	must(os.WriteFile(filepath.Join(out, "README.md"), []byte(clipReadme), 0o644))
 
@@ -77,6 +61,20 @@ func writeCLIPDemo(out string) {
 	must(cfg.Save(filepath.Join(out, "config.json")))
 	must(clip.NewRandom(cfg, 9).Save(filepath.Join(out, "model.safetensors")))
 	fmt.Printf("wrote %d pictures of %d shapes, a %d-token byte-level BPE and a tiny CLIP to %s\n", len(rows), len(shapeClasses), len(vocab)+2, out)
+}
+
+// drawPictures draws n pictures, the classes in turn, named prefix_NN.png.
+func drawPictures(n int, prefix string, rng *rand.Rand) []picture {
+	var rows []picture
+	for i := 0; i < n; i++ {
+		label := i % len(shapeClasses)
+		var buf bytes.Buffer
+		must(png.Encode(&buf, drawShape(label, rng)))
+		var p picture
+		p.Image.Bytes, p.Image.Path, p.Label = buf.Bytes(), fmt.Sprintf("%s_%02d.png", prefix, i), int64(label)
+		rows = append(rows, p)
+	}
+	return rows
 }
 
 // drawShape draws one class's shape at a random place and size on a noisy background.

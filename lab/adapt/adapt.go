@@ -19,7 +19,6 @@ import (
 
 	"github.com/go-translab/translab/lab/clip"
 	"github.com/go-translab/translab/lab/datasets"
-	"github.com/go-translab/translab/lab/metrics"
 	"github.com/go-translab/translab/lab/peft"
 	"github.com/go-translab/translab/lab/show"
 	"github.com/go-translab/translab/lab/svm"
@@ -281,16 +280,11 @@ func labelsOf(set []train.Example) []int {
 
 // score records a method's predictions on the held-out images.
 func (s *Set) score(r Result, pred []int, since time.Time) (Result, error) {
-	y := labelsOf(s.Eval)
-	acc, err := metrics.Accuracy(y, pred)
+	scores, err := train.Scores(labelsOf(s.Eval), pred, len(s.Classes))
 	if err != nil {
 		return r, err
 	}
-	bal, err := metrics.BalancedAccuracy(y, pred)
-	if err != nil {
-		return r, err
-	}
-	r.Accuracy, r.BalancedAccuracy, r.Seconds = acc, bal, time.Since(since).Seconds()
+	r.Accuracy, r.BalancedAccuracy, r.Seconds = scores["accuracy"], scores["balanced_accuracy"], time.Since(since).Seconds()
 	s.Results = append(s.Results, r)
 	return r, nil
 }
