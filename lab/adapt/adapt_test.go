@@ -2,6 +2,7 @@ package adapt
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -161,6 +162,7 @@ func TestFineTune(t *testing.T) {
 			epochs = 10 // enough to learn the shapes, for the accuracy check below
 		}
 		r, err := s.FineTune(context.Background(), TrainOptions{Method: method, Epochs: epochs, OutputDir: t.TempDir()})
+		// 64 images in batches of 8: 8 steps an epoch, so the last checkpoint is 8×epochs.
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,6 +184,17 @@ func TestFineTune(t *testing.T) {
 		if method != LoRA {
 			continue
 		}
+		// The checkpoints hold what training changes, not the frozen tower.
+		ckpt, err := weights.Open(filepath.Join(filepath.Dir(r.Saved), fmt.Sprintf("checkpoint-%d", 8*epochs), "variables.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, want := range map[string]bool{weights.VarPath(q + ".weight"): false, weights.VarPath(q + ".lora_A.weight"): true, "/classifier/weight": true, "/optimizer/exp_avg" + weights.VarPath(q+".lora_B.weight"): true} {
+			if _, ok := ckpt.Info(name); ok != want {
+				t.Errorf("checkpoint holds %s: %v, want %v", name, ok, want)
+			}
+		}
+		ckpt.Close()
 		if r.Accuracy < zs.Accuracy+0.25 {
 			t.Errorf("LoRA reached %.3f on the demo's shapes; zero-shot %.3f: it should learn them", r.Accuracy, zs.Accuracy)
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -15,10 +16,10 @@ import (
 	"github.com/go-translab/translab/lab/weights"
 )
 
-// A checkpoint is a directory with every variable of the store (the model, the optimizer's state
-// and step, the dropout RNG) in one safetensors file, and the trainer's state in JSON. It is
-// written under a temporary name and renamed into place, so a run killed while saving leaves the
-// previous checkpoint as it was and no half-written one.
+// A checkpoint is a directory with every variable training changes (the trained weights, the
+// optimizer's state and step, the dropout RNG) in one safetensors file, and the trainer's state in
+// JSON. It is written under a temporary name and renamed into place, so a run killed while saving
+// leaves the previous checkpoint as it was and no half-written one.
 const (
 	varsFile  = "variables.safetensors"
 	stateFile = "trainer_state.json"
@@ -30,6 +31,13 @@ type trainerState struct {
 	History *History `json:"history"`
 }
 
+// frozen says whether a variable is a model weight training leaves alone (made non-trainable, as
+// lab/peft's Freeze does). Checkpoints skip those: they are what the model was loaded with, and
+// for LoRA on CLIP they are 99 % of the bytes.
+func frozen(v *model.Variable) bool {
+	return !v.Trainable && v.DType().IsFloat() && !strings.HasPrefix(v.Path(), StatePrefix+"/")
+}
+
 func saveCheckpoint(outputDir string, store *model.Store, st trainerState) error {
 	final := filepath.Join(outputDir, checkpointName(st.Step))
 	tmp, err := os.MkdirTemp(outputDir, ".tmp-"+checkpointName(st.Step)+"-")
@@ -39,6 +47,9 @@ func saveCheckpoint(outputDir string, store *model.Store, st trainerState) error
 	defer os.RemoveAll(tmp) // nothing left after a failure; empty after the rename
 	var named []weights.Named
 	for v := range store.IterVariables() {
+		if frozen(v) {
+			continue
+		}
 		t, err := v.Value()
 		if err != nil {
 			return fmt.Errorf("train: checkpoint: variable %s: %w", v.Path(), err)
@@ -85,8 +96,8 @@ func saveCheckpoint(outputDir string, store *model.Store, st trainerState) error
 	return nil
 }
 
-// loadCheckpoint sets every variable of the store from a checkpoint; all of them must be there,
-// with the shapes they have.
+// loadCheckpoint sets the variables of the store from a checkpoint; all but frozen ones must be
+// there, with the shapes they have.
 func loadCheckpoint(dir string, store *model.Store) (*trainerState, error) {
 	raw, err := os.ReadFile(filepath.Join(dir, stateFile))
 	if err != nil {
@@ -105,6 +116,9 @@ func loadCheckpoint(dir string, store *model.Store) (*trainerState, error) {
 	}
 	defer f.Close()
 	for v := range store.IterVariables() {
+		if _, ok := f.Info(v.Path()); !ok && frozen(v) {
+			continue
+		}
 		t, err := f.Tensor(v.Path())
 		if err != nil {
 			return nil, fmt.Errorf("train: %s: variable %s: %w", dir, v.Path(), err)
