@@ -333,19 +333,21 @@ const (
 	Head Method = "head"
 	// BitFit trains the head and every bias of the vision tower.
 	BitFit Method = "bitfit"
+	// LayerNorm trains the head and the vision tower's LayerNorm scales and shifts.
+	LayerNorm Method = "layernorm"
 	// LoRA trains the head and rank-r side paths on the vision tower's q and v projections.
 	LoRA Method = "lora"
 )
 
 // Methods are the fine-tuning methods, cheapest first.
-var Methods = []Method{Head, BitFit, LoRA}
+var Methods = []Method{Head, LayerNorm, BitFit, LoRA}
 
 // TrainOptions configure FineTune; zero values take the method's defaults.
 type TrainOptions struct {
 	Method       Method
 	Epochs       int     // 0: 10
 	BatchSize    int     // 0: 8
-	LearningRate float64 // 0: 1e-2 for the head alone, 1e-3 for BitFit and LoRA
+	LearningRate float64 // 0: 1e-2 for the head alone, 1e-3 for the others
 	Rank         int     // LoRA rank; 0: 8
 	Alpha        float64 // LoRA alpha; 0: twice the rank
 	Dropout      float64 // LoRA dropout
@@ -403,6 +405,9 @@ func (s *Set) FineTune(ctx context.Context, o TrainOptions) (Result, error) {
 	switch o.Method {
 	case Head:
 		rule, name = head, "zero-shot-initialised head"
+	case LayerNorm:
+		rule = peft.Any(head, func(n string) bool { return strings.HasPrefix(n, "vision_model.") && peft.LayerNorms(n) })
+		name = "LayerNorm tuning (vision) + head"
 	case BitFit:
 		rule = peft.Any(head, func(n string) bool { return strings.HasPrefix(n, "vision_model.") && peft.Biases(n) })
 		name = "BitFit (vision biases) + head"

@@ -155,7 +155,8 @@ func TestFineTune(t *testing.T) {
 		return tensors.MustCopyFlatData[float32](x)
 	}
 	const q = "vision_model.encoder.layers.0.self_attn.q_proj"
-	wantTrainable := map[Method]int64{Head: 4 * (32 + 1), BitFit: 4*(32+1) + 1280, LoRA: 4*(32+1) + 4*8*(64+64)}
+	// The demo's vision tower: width 64, 2 layers, MLP 128; LayerNorms pre, 2 per layer, post.
+	wantTrainable := map[Method]int64{Head: 4 * (32 + 1), LayerNorm: 4*(32+1) + 6*2*64, BitFit: 4*(32+1) + 1280, LoRA: 4*(32+1) + 4*8*(64+64)}
 	for _, method := range Methods {
 		epochs := 4
 		if method == LoRA {
@@ -180,6 +181,10 @@ func TestFineTune(t *testing.T) {
 		}
 		if biasSame == (method == BitFit) {
 			t.Errorf("%s: q_proj bias changed: %v", method, !biasSame)
+		}
+		const ln = "vision_model.pre_layrnorm.weight"
+		if lnSame := slices.Equal(value(m, ln), value(s.Lab.Model, ln)); lnSame == (method == LayerNorm) {
+			t.Errorf("%s: %s changed: %v", method, ln, !lnSame)
 		}
 		if method != LoRA {
 			continue
@@ -213,11 +218,11 @@ func TestFineTune(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if got := len(s.Results); got != 5 {
-		t.Errorf("%d results recorded, want 5", got)
+	if got := len(s.Results); got != 6 {
+		t.Errorf("%d results recorded, want 6", got)
 	}
 	table := s.Table().Text()
-	for _, want := range []string{"zero-shot", "linear probe", "BitFit", "LoRA r=8", "demo fixtures"} {
+	for _, want := range []string{"zero-shot", "linear probe", "LayerNorm tuning", "BitFit", "LoRA r=8", "demo fixtures"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("results table lacks %q:\n%s", want, table)
 		}

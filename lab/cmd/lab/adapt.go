@@ -12,7 +12,7 @@ import (
 	"github.com/go-translab/translab/lab/zeroshot"
 )
 
-var adaptMethods = []string{"zero-shot", "linear-probe", "head", "bitfit", "lora"}
+var adaptMethods = []string{"zero-shot", "linear-probe", "head", "layernorm", "bitfit", "lora"}
 
 func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("ex3", "adapt [--dataset eurosat|imagenette|tinyimagenet] [--shots N] [--eval N] [--methods LIST] [--epochs N] [--demo] [--model ID_OR_DIR] [--out DIR]", stderr)
@@ -21,7 +21,7 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	eval := fs.Int("eval", 400, "held-out images every method is scored on (the first of the evaluation split)")
 	methods := fs.String("methods", strings.Join(adaptMethods, ","), "comma-separated methods: "+strings.Join(adaptMethods, ", "))
 	epochs := fs.Int("epochs", 10, "fine-tuning epochs")
-	lr := fs.Float64("lr", 0, "learning rate (0: 1e-2 for the head alone, 1e-3 for BitFit and LoRA)")
+	lr := fs.Float64("lr", 0, "learning rate (0: 1e-2 for the head alone, 1e-3 for the others)")
 	batch := fs.Int("batch", 8, "fine-tuning batch size")
 	rank := fs.Int("rank", 8, "LoRA rank (alpha is twice the rank)")
 	seed := fs.Uint64("seed", 42, "seed of the few-shot draw and of training")

@@ -32,7 +32,7 @@ func TestEx3AdaptDemo(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{"DEMO", "Few-shot problem — demo shapes", "Training history", "Adapting CLIP — demo shapes, 16 shots per class, 48 held-out images",
-		"zero-shot (a photo of a {}.)", "linear probe (SVM, C=1)", "zero-shot-initialised head", "BitFit", "LoRA r=8", "LoRA adapter (PEFT format): " + out + "/lora/adapter"} {
+		"zero-shot (a photo of a {}.)", "linear probe (SVM, C=1)", "zero-shot-initialised head", "LayerNorm tuning", "BitFit", "LoRA r=8", "LoRA adapter (PEFT format): " + out + "/lora/adapter"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
