@@ -88,13 +88,24 @@ type TextOutputs struct {
 // pooled end-of-text position never sees what follows it, so padding cannot change the features,
 // which is why HF's reference outputs take no padding mask.
 func (m *Model) Text(ids *Node) TextOutputs {
+	return m.TextFromTokens(m.TokenEmbeddings(ids), ids)
+}
+
+// TokenEmbeddings looks up ids [batch, seq] in the token embedding table: [batch, seq, hidden].
+func (m *Model) TokenEmbeddings(ids *Node) *Node {
+	return Gather(m.p().Node(ids.Graph(), "text_model.embeddings.token_embedding.weight"), InsertAxes(ids, -1))
+}
+
+// TextFromTokens runs the text tower on token embeddings x [batch, seq, hidden] — those of ids, or
+// learned ones in their place (prompt learning) — adding the position embeddings; ids still say
+// where each sequence's end-of-text token is.
+func (m *Model) TextFromTokens(x, ids *Node) TextOutputs {
 	c, p := m.Config.Text, m.p()
 	g := ids.Graph()
 	batch, seq := ids.Shape().Dimensions[0], ids.Shape().Dimensions[1]
 	if seq > c.MaxPositionEmbeddings {
 		panic(fmt.Sprintf("clip: %d tokens exceed max_position_embeddings %d", seq, c.MaxPositionEmbeddings))
 	}
-	x := Gather(p.Node(g, "text_model.embeddings.token_embedding.weight"), InsertAxes(ids, -1))
 	pos := Slice(p.Node(g, "text_model.embeddings.position_embedding.weight"), AxisRange(0, seq))
 	x = Add(x, InsertAxes(pos, 0))
 
