@@ -1,8 +1,9 @@
 // Package adapt is the lab's third exercise, part 2: adapting CLIP to a dataset its zero-shot
 // prompts handle poorly (EuroSAT's satellite tiles) from a few labelled images per class. Every
 // method is scored on the same held-out images as zero-shot: a linear probe on frozen image
-// features, then fine-tuning with PEFT — a zero-shot-initialised head alone, plus BitFit (the
-// vision tower's biases), or plus LoRA on its attention projections.
+// features, then fine-tuning with PEFT — a zero-shot-initialised head alone, plus the vision
+// tower's LayerNorms, its biases (BitFit) or LoRA on its attention projections — and prompt
+// learning (CoOp), which trains only the prompts' context words.
 package adapt
 
 import (
@@ -64,7 +65,7 @@ type Result struct {
 	Seconds          float64
 	Baseline         bool           // zero-shot: what the others are compared with
 	History          *train.History // per-epoch log of a fine-tuning run
-	Saved            string         // where a trained LoRA adapter was written
+	Saved            string         // where a trained LoRA adapter or prompt context was written
 	Model            *clip.Model    // the fine-tuned model, with its head (and adapter)
 }
 
@@ -337,10 +338,12 @@ const (
 	LayerNorm Method = "layernorm"
 	// LoRA trains the head and rank-r side paths on the vision tower's q and v projections.
 	LoRA Method = "lora"
+	// Prompt learns the context words of the prompts (CoOp); both towers stay frozen.
+	Prompt Method = "prompt"
 )
 
 // Methods are the fine-tuning methods, cheapest first.
-var Methods = []Method{Head, LayerNorm, BitFit, LoRA}
+var Methods = []Method{Head, LayerNorm, BitFit, LoRA, Prompt}
 
 // TrainOptions configure FineTune; zero values take the method's defaults.
 type TrainOptions struct {
@@ -358,8 +361,9 @@ type TrainOptions struct {
 }
 
 // FineTune trains a fresh copy of the model on the few-shot set with one PEFT method, keeps the
-// epoch with the best held-out accuracy, and scores it. The trained LoRA adapter is saved in
-// PEFT's format (OutputDir/adapter), so Python's PeftModel.from_pretrained can load it.
+// epoch with the best held-out accuracy, and scores it. A trained LoRA adapter is saved in PEFT's
+// format (OutputDir/adapter), so Python's PeftModel.from_pretrained can load it; learned prompt
+// context goes to OutputDir/prompt_learner.safetensors.
 func (s *Set) FineTune(ctx context.Context, o TrainOptions) (Result, error) {
 	start := time.Now()
 	if o.Epochs <= 0 {
@@ -395,12 +399,21 @@ func (s *Set) FineTune(ctx context.Context, o TrainOptions) (Result, error) {
 		return Result{}, err
 	}
 	m.Compute = s.Lab.Model.Compute
-	if err := m.AddClassifier(s.ZeroShot); err != nil {
-		return Result{}, err
+	c := m.Config.Vision
+	// Most methods train a head on the image tower's output, from pixels.
+	logits := func(px *Node) *Node {
+		return m.ClassifierLogits(Reshape(px, px.Shape().Dimensions[0], c.NumChannels, c.ImageSize, c.ImageSize))
+	}
+	trainSet, evalSet := s.Train, s.Eval
+	if o.Method != Prompt {
+		if err := m.AddClassifier(s.ZeroShot); err != nil {
+			return Result{}, err
+		}
 	}
 	head := peft.Under(clip.ClassifierHead)
 	var rule func(string) bool
 	var lora *peft.LoRA
+	var learner *peft.PromptLearner
 	name := string(o.Method)
 	switch o.Method {
 	case Head:
@@ -419,6 +432,18 @@ func (s *Set) FineTune(ctx context.Context, o TrainOptions) (Result, error) {
 		m.Adapter = lora
 		rule = peft.Any(head, lora.Trainable)
 		name = fmt.Sprintf("LoRA r=%d (vision q,v) + head", o.Rank)
+	case Prompt:
+		// The image tower is frozen and untouched: train on its embeddings, computed once.
+		if err := s.frozenFeatures(); err != nil {
+			return Result{}, err
+		}
+		if learner, err = peft.NewPromptLearner(m, s.Lab.Tokenizer, s.Classes, s.Templates[0]); err != nil {
+			return Result{}, err
+		}
+		rule = peft.Under(peft.ContextName)
+		name = fmt.Sprintf("prompt learning (CoOp, %d vectors)", learner.Context)
+		logits = learner.Logits
+		trainSet, evalSet = s.asEmbeddings(s.Train, s.trainEmb), s.asEmbeddings(s.Eval, s.evalEmb)
 	default:
 		return Result{}, fmt.Errorf("adapt: unknown method %q (want one of %v)", o.Method, Methods)
 	}
@@ -427,15 +452,12 @@ func (s *Set) FineTune(ctx context.Context, o TrainOptions) (Result, error) {
 		return Result{}, err
 	}
 	fmt.Fprintf(s.out, "adapt: %s: %s\n", name, counts)
-	c := m.Config.Vision
-	tm := train.Model{Store: m.Store, ImageLogits: func(px *Node) *Node {
-		return m.ClassifierLogits(Reshape(px, px.Shape().Dimensions[0], c.NumChannels, c.ImageSize, c.ImageSize))
-	}}
+	tm := train.Model{Store: m.Store, ImageLogits: logits}
 	args := train.Args{
 		OutputDir: o.OutputDir, LearningRate: o.LearningRate, BatchSize: o.BatchSize, EvalBatchSize: s.Lab.BatchSize,
 		Epochs: o.Epochs, Seed: o.Seed, MetricForBest: "accuracy", LoadBestAtEnd: true, Progress: s.out,
 	}
-	t, err := train.NewTrainer(s.Lab.Backend, tm, args, s.Train, s.Eval, s.Classes)
+	t, err := train.NewTrainer(s.Lab.Backend, tm, args, trainSet, evalSet, s.Classes)
 	if err != nil {
 		return Result{}, err
 	}
@@ -448,15 +470,30 @@ func (s *Set) FineTune(ctx context.Context, o TrainOptions) (Result, error) {
 		return Result{}, err
 	}
 	r := Result{Method: name, Trainable: counts.Trainable, Total: counts.Total, History: hist, Model: m}
-	if lora != nil {
+	switch {
+	case lora != nil:
 		r.Saved = filepath.Join(o.OutputDir, "adapter")
-		if err := lora.Save(r.Saved, s.Lab.ModelID); err != nil {
-			return Result{}, err
-		}
+		err = lora.Save(r.Saved, s.Lab.ModelID)
+	case learner != nil:
+		r.Saved = filepath.Join(o.OutputDir, "prompt_learner.safetensors")
+		err = learner.Save(r.Saved)
+	}
+	if err != nil {
+		return Result{}, err
 	}
 	r.Accuracy, r.BalancedAccuracy, r.Seconds = scores["accuracy"], scores["balanced_accuracy"], time.Since(start).Seconds()
 	s.Results = append(s.Results, r)
 	return r, nil
+}
+
+// asEmbeddings is a set's examples with their frozen image embeddings in place of the pixels.
+func (s *Set) asEmbeddings(set []train.Example, emb []float32) []train.Example {
+	d := s.Lab.Model.Config.ProjectionDim
+	out := make([]train.Example, len(set))
+	for i, e := range set {
+		out[i] = train.Example{Pixels: emb[i*d : (i+1)*d], Label: e.Label}
+	}
+	return out
 }
 
 // Table compares every method tried so far with zero-shot, on the same held-out images.

@@ -167,6 +167,13 @@ func TestFineTune(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if method == Prompt {
+			// One vector of the text tower's width (64) per token of "a photo of a".
+			wantTrainable[Prompt] = int64(len(s.Lab.Tokenizer.Encode("a photo of a"))-2) * 64
+			if _, err := os.Stat(r.Saved); err != nil {
+				t.Error(err)
+			}
+		}
 		if r.Trainable != wantTrainable[method] {
 			t.Errorf("%s: %d trainable parameters, want %d", method, r.Trainable, wantTrainable[method])
 		}
@@ -218,16 +225,16 @@ func TestFineTune(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if got := len(s.Results); got != 6 {
-		t.Errorf("%d results recorded, want 6", got)
+	if got := len(s.Results); got != 7 {
+		t.Errorf("%d results recorded, want 7", got)
 	}
 	table := s.Table().Text()
-	for _, want := range []string{"zero-shot", "linear probe", "LayerNorm tuning", "BitFit", "LoRA r=8", "demo fixtures"} {
+	for _, want := range []string{"zero-shot", "linear probe", "LayerNorm tuning", "BitFit", "LoRA r=8", "prompt learning (CoOp", "demo fixtures"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("results table lacks %q:\n%s", want, table)
 		}
 	}
-	if _, err := s.FineTune(context.Background(), TrainOptions{Method: "prompt", OutputDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "prompt") {
+	if _, err := s.FineTune(context.Background(), TrainOptions{Method: "full", OutputDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "full") {
 		t.Errorf("unknown method: error %v", err)
 	}
 }

@@ -23,8 +23,8 @@ import (
 )
 
 // Example is one labelled input: a tokenised sequence (special tokens included, not padded) for a
-// text classifier, or an image's pixel values (channels × height × width, flattened) for an image
-// classifier.
+// text classifier, or an image's pixel values (channels × height × width, flattened) — or any
+// fixed-size features of it, such as a frozen tower's embedding — for an image classifier.
 type Example struct {
 	IDs    []int
 	Pixels []float32

@@ -12,7 +12,7 @@ import (
 	"github.com/go-translab/translab/lab/zeroshot"
 )
 
-var adaptMethods = []string{"zero-shot", "linear-probe", "head", "layernorm", "bitfit", "lora"}
+var adaptMethods = []string{"zero-shot", "linear-probe", "head", "layernorm", "bitfit", "lora", "prompt"}
 
 func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("ex3", "adapt [--dataset eurosat|imagenette|tinyimagenet] [--shots N] [--eval N] [--methods LIST] [--epochs N] [--demo] [--model ID_OR_DIR] [--out DIR]", stderr)
@@ -71,8 +71,11 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			r, err = s.FineTune(ctx, adapt.TrainOptions{Method: adapt.Method(m), Epochs: *epochs, LearningRate: *lr, BatchSize: *batch, Rank: *rank, Seed: *seed, OutputDir: dir})
 			if err == nil {
 				show.Show(stdout, r.History.Table())
-				if r.Saved != "" {
+				switch m {
+				case "lora":
 					fmt.Fprintf(stdout, "LoRA adapter (PEFT format): %s\n", r.Saved)
+				case "prompt":
+					fmt.Fprintf(stdout, "learned prompt context: %s\n", r.Saved)
 				}
 			}
 		}

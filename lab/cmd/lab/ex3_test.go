@@ -32,12 +32,12 @@ func TestEx3AdaptDemo(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{"DEMO", "Few-shot problem — demo shapes", "Training history", "Adapting CLIP — demo shapes, 16 shots per class, 48 held-out images",
-		"zero-shot (a photo of a {}.)", "linear probe (SVM, C=1)", "zero-shot-initialised head", "LayerNorm tuning", "BitFit", "LoRA r=8", "LoRA adapter (PEFT format): " + out + "/lora/adapter"} {
+		"zero-shot (a photo of a {}.)", "linear probe (SVM, C=1)", "zero-shot-initialised head", "LayerNorm tuning", "BitFit", "LoRA r=8", "LoRA adapter (PEFT format): " + out + "/lora/adapter", "prompt learning (CoOp", "learned prompt context: " + out + "/prompt/prompt_learner.safetensors"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
 	}
-	if _, stderr, code := runLab(t, "ex3", "adapt", "--demo", "--methods", "lora,prompt-tuning"); code == 0 || !strings.Contains(stderr, "prompt-tuning") {
+	if _, stderr, code := runLab(t, "ex3", "adapt", "--demo", "--methods", "lora,prefix-tuning"); code == 0 || !strings.Contains(stderr, "prefix-tuning") {
 		t.Errorf("unknown method: exit %d, %q", code, stderr)
 	}
 	if _, stderr, code := runLab(t, "ex3", "adapt", "--help"); code != 0 || !strings.Contains(stderr, "--shots") {
