@@ -236,9 +236,9 @@ func (s *Set) Grid(perClass int) *show.ImageGrid {
 	return g
 }
 
-// embeddings computes the frozen model's normalised image embeddings of a set, in batches.
+// embeddings computes the frozen model's normalised image embeddings of a set, in batches (kept on
+// disk by the Lab, so the next notebook cell reads them back).
 func (s *Set) embeddings(set []train.Example, what string) ([]float32, error) {
-	m := s.Lab.Model
 	bar := show.NewProgress(s.out, "image features ("+what+")", int64(len(set)), "images")
 	defer bar.Done()
 	var out []float32
@@ -248,7 +248,7 @@ func (s *Set) embeddings(set []train.Example, what string) ([]float32, error) {
 		for _, e := range part {
 			px = append(px, e.Pixels...)
 		}
-		emb, err := m.ImageEmbeddings(s.Lab.Backend, px, len(part))
+		emb, err := s.Lab.ImageEmbeddings(px, len(part))
 		if err != nil {
 			return nil, err
 		}

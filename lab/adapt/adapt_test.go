@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-translab/translab/lab/clip"
 	"github.com/go-translab/translab/lab/datasets"
+	"github.com/go-translab/translab/lab/npy"
 	"github.com/go-translab/translab/lab/peft"
 	"github.com/go-translab/translab/lab/weights"
 	"github.com/go-translab/translab/lab/zeroshot"
@@ -22,6 +23,7 @@ import (
 
 func demoLab(t *testing.T) (*zeroshot.Lab, zeroshot.Dataset) {
 	t.Helper()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the embedding caches and the default output folders
 	l, err := zeroshot.Setup(context.Background(), zeroshot.Options{Demo: true, Progress: io.Discard})
 	if err != nil {
 		t.Fatal(err)
@@ -261,5 +263,58 @@ func TestPrepareNeedsTrainSplit(t *testing.T) {
 	_, err = Prepare(context.Background(), l, d, Options{Progress: io.Discard})
 	if err == nil || !strings.Contains(err.Error(), "train") {
 		t.Errorf("no train split: error %v", err)
+	}
+}
+
+// TestEmbeddingCache: the frozen image embeddings are kept on disk and read back by the next
+// program that draws the same images (a notebook's next cell).
+func TestEmbeddingCache(t *testing.T) {
+	l, d := demoLab(t)
+	s, err := Prepare(context.Background(), l, d, Options{Progress: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.frozenFeatures(); err != nil {
+		t.Fatal(err)
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(cache, "translab", "clip-images", "*.npy"))
+	if len(files) != 4 { // batches of 32: 64 training images, 48 held out
+		t.Fatalf("cached embedding files: %v, want 4 (2 batches of training and 2 of held-out images)", files)
+	}
+	for _, f := range files { // mark the cache, to see that it is read rather than recomputed
+		a, err := npy.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range a.F32 {
+			a.F32[i] = 0.5
+		}
+		if err := npy.WriteFloat32(f, a.Shape, a.F32); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again, err := Prepare(context.Background(), l, d, Options{Progress: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.frozenFeatures(); err != nil {
+		t.Fatal(err)
+	}
+	if again.trainEmb[0] != 0.5 || again.evalEmb[len(again.evalEmb)-1] != 0.5 {
+		t.Error("the second run recomputed the embeddings instead of reading the cache")
+	}
+	other, err := Prepare(context.Background(), l, d, Options{Progress: io.Discard, Seed: 7, Shots: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.frozenFeatures(); err != nil {
+		t.Fatal(err)
+	}
+	if other.trainEmb[0] == 0.5 {
+		t.Error("another draw of training images was served the first draw's cached embeddings")
 	}
 }

@@ -5,6 +5,7 @@ package zeroshot
 
 import (
 	"context"
+	"encoding/binary"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -237,7 +238,7 @@ func (l *Lab) Evaluate(ctx context.Context, d Dataset, templates []string, limit
 		if len(batch) == 0 {
 			return nil
 		}
-		emb, err := l.Model.ImageEmbeddings(l.Backend, pixels, len(batch))
+		emb, err := l.ImageEmbeddings(pixels, len(batch))
 		if err != nil {
 			return err
 		}
@@ -329,20 +330,56 @@ func (l *Lab) Pixels(images *[][]byte, labels *[]int) (pixels []float32, skipped
 	return pixels, skipped, firstSkip, err
 }
 
+// CachePath names a file under the user's cache directory (kind/…npy) after the model's files,
+// its compute dtype and whatever key writes: results derived from the model are kept there, since
+// a notebook reruns its cells as fresh programs. "" when there is no cache directory.
+func (l *Lab) CachePath(kind string, key func(h io.Writer)) string {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	h := sha256.New()
+	for _, f := range []string{"config.json", "model.safetensors", "pytorch_model.bin", "tokenizer.json"} {
+		if st, err := os.Stat(filepath.Join(l.ModelDir, f)); err == nil {
+			fmt.Fprintf(h, "%s %s %d %d\n", l.ModelDir, f, st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	fmt.Fprintf(h, "%v\n", l.Model.Compute)
+	key(h)
+	return filepath.Join(base, "translab", kind, hex.EncodeToString(h.Sum(nil))[:24]+".npy")
+}
+
+// ImageEmbeddings are the model's normalised image embeddings of pixel values [n, channels, size,
+// size], kept on disk under a name made of the model's files and the pixels themselves: rerunning
+// a notebook cell over the same images then costs a file read instead of the vision tower. The
+// cache describes the model as loaded; with an adapter set it is not used.
+func (l *Lab) ImageEmbeddings(pixels []float32, n int) ([]float32, error) {
+	d := l.Model.Config.ProjectionDim
+	path := ""
+	if l.Model.Adapter == nil {
+		path = l.CachePath("clip-images", func(h io.Writer) { binary.Write(h, binary.LittleEndian, pixels) })
+	}
+	if a, err := npy.Read(path); err == nil && len(a.Shape) == 2 && a.Shape[0] == n && a.Shape[1] == d {
+		return a.F32, nil
+	}
+	emb, err := l.Model.ImageEmbeddings(l.Backend, pixels, n)
+	if err != nil {
+		return nil, err
+	}
+	if path != "" && os.MkdirAll(filepath.Dir(path), 0o755) == nil {
+		if err := npy.WriteFloat32(path, []int{n, d}, emb); err != nil {
+			fmt.Fprintf(l.out, "lab: could not cache the image embeddings: %v\n", err)
+		}
+	}
+	return emb, nil
+}
+
 // Classifier builds the zero-shot classifier, keeping the class embeddings on disk: a notebook
 // reruns its cells as fresh programs, and embedding 200 classes × 7 prompts with the text tower is
 // the slow part on a CPU. The file is named after everything the embeddings depend on.
 func (l *Lab) Classifier(classes, templates []string) (*clip.ZeroShot, error) {
-	path := ""
-	if base, err := os.UserCacheDir(); err == nil {
-		h := sha256.New()
-		for _, f := range []string{"config.json", "model.safetensors", "pytorch_model.bin", "tokenizer.json"} {
-			if st, err := os.Stat(filepath.Join(l.ModelDir, f)); err == nil {
-				fmt.Fprintf(h, "%s %s %d %d\n", l.ModelDir, f, st.Size(), st.ModTime().UnixNano())
-			}
-		}
-		fmt.Fprintf(h, "%v\x00%q\x00%q\n", l.Model.Compute, classes, templates)
-		path = filepath.Join(base, "translab", "clip-classes", hex.EncodeToString(h.Sum(nil))[:24]+".npy")
+	path := l.CachePath("clip-classes", func(h io.Writer) { fmt.Fprintf(h, "%q\x00%q\n", classes, templates) })
+	if path != "" {
 		d := l.Model.Config.ProjectionDim
 		if a, err := npy.Read(path); err == nil && len(a.Shape) == 2 && a.Shape[0] == len(classes) && a.Shape[1] == d {
 			return &clip.ZeroShot{Model: l.Model, Backend: l.Backend, Classes: classes, Templates: templates, ClassEmbeds: a.F32}, nil
