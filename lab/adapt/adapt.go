@@ -18,6 +18,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 
+	"github.com/go-translab/translab/lab/backend"
 	"github.com/go-translab/translab/lab/clip"
 	"github.com/go-translab/translab/lab/datasets"
 	"github.com/go-translab/translab/lab/peft"
@@ -342,8 +343,30 @@ const (
 	Prompt Method = "prompt"
 )
 
-// Methods are the fine-tuning methods, cheapest first.
+// Methods are the fine-tuning methods.
 var Methods = []Method{Head, LayerNorm, BitFit, LoRA, Prompt}
+
+// FrozenTower says whether a method leaves the vision tower as it is, so that it trains on image
+// embeddings computed once rather than running the tower at every step.
+func (m Method) FrozenTower() bool { return m == Head || m == Prompt }
+
+// Practical are the methods worth running here: all of them on the demo or a GPU; on a CPU with a
+// full-size CLIP, only those that keep the vision tower frozen (training through ViT-B/16 takes
+// hours there), with a note saying what was left out and why.
+func (s *Set) Practical() (methods []Method, note string) {
+	if s.Lab.Demo || strings.Contains(backend.Choose().Config, "cuda") {
+		return Methods, ""
+	}
+	var skipped []string
+	for _, m := range Methods {
+		if m.FrozenTower() {
+			methods = append(methods, m)
+		} else {
+			skipped = append(skipped, string(m))
+		}
+	}
+	return methods, fmt.Sprintf("Not run here: %s — they train through the vision tower, which takes hours on a CPU. Use a GPU (kernel \"Go · lab (CUDA)\") or call FineTune for them yourself.", strings.Join(skipped, ", "))
+}
 
 // TrainOptions configure FineTune; zero values take the method's defaults.
 type TrainOptions struct {
@@ -417,7 +440,13 @@ func (s *Set) FineTune(ctx context.Context, o TrainOptions) (Result, error) {
 	name := string(o.Method)
 	switch o.Method {
 	case Head:
+		// The tower is frozen: train on its embeddings, computed once (as for prompt learning).
+		if err := s.frozenFeatures(); err != nil {
+			return Result{}, err
+		}
 		rule, name = head, "zero-shot-initialised head"
+		logits = m.HeadLogits
+		trainSet, evalSet = s.asEmbeddings(s.Train, s.trainEmb), s.asEmbeddings(s.Eval, s.evalEmb)
 	case LayerNorm:
 		rule = peft.Any(head, func(n string) bool { return strings.HasPrefix(n, "vision_model.") && peft.LayerNorms(n) })
 		name = "LayerNorm tuning (vision) + head"

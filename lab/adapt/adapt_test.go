@@ -318,3 +318,22 @@ func TestEmbeddingCache(t *testing.T) {
 		t.Error("another draw of training images was served the first draw's cached embeddings")
 	}
 }
+
+// TestPractical: a CPU with a full-size CLIP runs only the methods that keep the tower frozen, and
+// says which it left out; the demo and a CUDA backend run them all.
+func TestPractical(t *testing.T) {
+	full := &Set{Lab: &zeroshot.Lab{}}
+	t.Setenv("GOMLX_BACKEND", "go")
+	methods, note := full.Practical()
+	if !slices.Equal(methods, []Method{Head, Prompt}) || !strings.Contains(note, "layernorm, bitfit, lora") {
+		t.Errorf("CPU, full model: %v, %q", methods, note)
+	}
+	t.Setenv("GOMLX_BACKEND", "xla:/opt/jax_plugins/xla_cuda13/xla_cuda_plugin.so")
+	if methods, note := full.Practical(); !slices.Equal(methods, Methods) || note != "" {
+		t.Errorf("CUDA: %v, %q", methods, note)
+	}
+	t.Setenv("GOMLX_BACKEND", "go")
+	if methods, _ := (&Set{Lab: &zeroshot.Lab{Demo: true}}).Practical(); !slices.Equal(methods, Methods) {
+		t.Errorf("demo: %v", methods)
+	}
+}

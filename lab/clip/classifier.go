@@ -54,5 +54,11 @@ func (m *Model) AddClassifier(z *ZeroShot) error {
 // ClassifierLogits classifies pixel values [batch, channels, size, size] with the head AddClassifier
 // made: [batch, classes].
 func (m *Model) ClassifierLogits(pixels *Node) *Node {
-	return m.p().Linear(Normalize(m.Vision(pixels).Embeds), ClassifierHead)
+	return m.HeadLogits(m.Vision(pixels).Embeds)
+}
+
+// HeadLogits applies the head to image embeddings [batch, projection_dim] (normalised or not):
+// what ClassifierLogits computes after the vision tower, for training the head on frozen features.
+func (m *Model) HeadLogits(imageEmbeds *Node) *Node {
+	return m.p().Linear(Normalize(imageEmbeds), ClassifierHead)
 }

@@ -19,7 +19,7 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	dataset := fs.String("dataset", "eurosat", "dataset to adapt to: eurosat, imagenette or tinyimagenet")
 	shots := fs.Int("shots", 16, "labelled training images per class, drawn from the train split")
 	eval := fs.Int("eval", 400, "held-out images every method is scored on (the first of the evaluation split)")
-	methods := fs.String("methods", strings.Join(adaptMethods, ","), "comma-separated methods: "+strings.Join(adaptMethods, ", "))
+	methods := fs.String("methods", "auto", "comma-separated methods: "+strings.Join(adaptMethods, ", ")+`; "auto" is both baselines and every fine-tuning method practical here (on a CPU with the full model, those that keep the vision tower frozen)`)
 	epochs := fs.Int("epochs", 10, "fine-tuning epochs")
 	lr := fs.Float64("lr", 0, "learning rate (0: 1e-2 for the head alone, 1e-3 for the others)")
 	batch := fs.Int("batch", 8, "fine-tuning batch size")
@@ -31,10 +31,13 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	todo := strings.Split(*methods, ",")
-	for _, m := range todo {
-		if !slices.Contains(adaptMethods, m) {
-			return fmt.Errorf("--methods: %q is not one of %s", m, strings.Join(adaptMethods, ", "))
+	var todo []string
+	if *methods != "auto" {
+		todo = strings.Split(*methods, ",")
+		for _, m := range todo {
+			if !slices.Contains(adaptMethods, m) {
+				return fmt.Errorf("--methods: %q is not one of auto, %s", m, strings.Join(adaptMethods, ", "))
+			}
 		}
 	}
 	d, err := zeroshot.LookupDataset(strings.ToLower(*dataset))
@@ -56,6 +59,16 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	show.Show(stdout, s.Summary())
+	if todo == nil {
+		practical, note := s.Practical()
+		todo = []string{"zero-shot", "linear-probe"}
+		for _, m := range practical {
+			todo = append(todo, string(m))
+		}
+		if note != "" {
+			fmt.Fprintln(stdout, note)
+		}
+	}
 	for _, m := range todo {
 		switch m {
 		case "zero-shot":
