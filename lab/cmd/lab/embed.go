@@ -15,7 +15,7 @@ import (
 
 func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("embed", "--model DIR_OR_HUB_ID --input TEXTFILE --out OUT.npy [--pool cls|none] [--max-length N] [--batch N] [--dtype float32|bf16]", stderr)
-	modelID := fs.String("model", "", "HF-format DistilBERT directory or hub id (e.g. distilbert-base-uncased)")
+	modelID := fs.String("model", "", "HF-format DistilBERT (or BERT-family) directory or hub id (e.g. distilbert-base-uncased)")
 	input := fs.String("input", "", "text file, one sentence per line")
 	out := fs.String("out", "", "output .npy file (float32)")
 	pool := fs.String("pool", "cls", "cls: [N, dim] [CLS] vectors; none: [N, L, dim] last hidden states, zero at padding")
