@@ -4,7 +4,7 @@ GO ?= go
 
 .PHONY: test test-go test-notebooks test-docker test-real-weights kernels lab ex1 demo bench fuzz gpu-bundle
 
-## test: every test: Go packages, the notebooks executed headless on the demo fixtures, the Docker scripts
+## test: every test: Go packages, the notebooks executed headless on the demo fixtures, the Docker scripts, real weights
 test: test-go test-notebooks test-docker test-real-weights
 
 ## test-docker: what can be checked of the Dockerfile here: its scripts, kernels and CUDA plugin
@@ -57,6 +57,7 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzOpen -fuzztime 60s ./lab/weights/
 	$(GO) test -run XXX -fuzz FuzzLoad -fuzztime 60s ./lab/tokenize/
 	$(GO) test -run XXX -fuzz FuzzEncode -fuzztime 60s ./lab/tokenize/
+	$(GO) test -run XXX -fuzz FuzzAdapterConfig -fuzztime 60s ./lab/peft/
 
 ## gpu-bundle: build .gpu/ (lab + parity test binaries + small reference data) for docker/gpu-run.sh on a lent GPU
 gpu-bundle:
