@@ -54,10 +54,14 @@ bench: lab
 
 ## fuzz: run each fuzz target for a while (CI runs only their seed corpora, as part of test)
 fuzz:
-	$(GO) test -run XXX -fuzz FuzzOpen -fuzztime 60s ./lab/weights/
+	$(GO) test -run XXX -fuzz '^FuzzOpen$$' -fuzztime 60s ./lab/weights/
 	$(GO) test -run XXX -fuzz FuzzLoad -fuzztime 60s ./lab/tokenize/
 	$(GO) test -run XXX -fuzz FuzzEncode -fuzztime 60s ./lab/tokenize/
 	$(GO) test -run XXX -fuzz FuzzAdapterConfig -fuzztime 60s ./lab/peft/
+	$(GO) test -run XXX -fuzz '^FuzzOpenTorch$$' -fuzztime 60s ./lab/weights/
+	$(GO) test -run XXX -fuzz FuzzOpenTorchArchive -fuzztime 60s ./lab/weights/
+	$(GO) test -run XXX -fuzz FuzzOpen -fuzztime 60s ./lab/datasets/
+	$(GO) test -run XXX -fuzz FuzzDecode -fuzztime 60s ./lab/imageproc/
 
 ## gpu-bundle: build .gpu/ (lab + parity test binaries + small reference data) for docker/gpu-run.sh on a lent GPU
 gpu-bundle:
