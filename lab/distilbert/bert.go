@@ -57,7 +57,7 @@ func parseBERTConfig(raw []byte) (*Config, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("missing field(s) %v", missing)
+		return nil, fmt.Errorf("a BERT config (model_type \"bert\") with missing field(s) %v", missing)
 	}
 	b := bertConfig{HiddenAct: "gelu", HiddenDropout: 0.1, AttentionDropout: 0.1, TypeVocabSize: 2, LayerNormEps: 1e-12}
 	if err := json.Unmarshal(raw, &b); err != nil {

@@ -79,8 +79,10 @@ func TestCorruptInputs(t *testing.T) {
 		{"unknown activation", "config.json", editConfig(func(c map[string]any) { c["activation"] = "swishy" }), weights,
 			[]string{"config.json", "activation", "swishy"}},
 		{"config not JSON", "config.json", []byte("{\"dim\": 64,"), weights, []string{"config.json", "JSON"}},
-		{"config of another model", "config.json", editConfig(func(c map[string]any) { c["model_type"] = "bert" }), weights,
-			[]string{"config.json", "model_type", "bert"}},
+		{"config of another model", "config.json", editConfig(func(c map[string]any) { c["model_type"] = "roberta" }), weights,
+			[]string{"config.json", "model_type", "roberta"}},
+		{"DistilBERT config calling itself BERT", "config.json", editConfig(func(c map[string]any) { c["model_type"] = "bert" }), weights,
+			[]string{"config.json", `model_type "bert"`, "hidden_size"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
