@@ -69,6 +69,20 @@ func (c *Config) WeightShapes(head bool) map[string][]int {
 	return w
 }
 
+// LinearLayers names every torch.nn.Linear of the model (the head's with head): the layers PEFT's
+// LoRA can adapt. HF peft's default for DistilBERT adapts q_lin and v_lin.
+func (c *Config) LinearLayers(head bool) []string {
+	var out []string
+	for i := 0; i < c.NLayers; i++ {
+		p := fmt.Sprintf("distilbert.transformer.layer.%d.", i)
+		out = append(out, p+"attention.q_lin", p+"attention.k_lin", p+"attention.v_lin", p+"attention.out_lin", p+"ffn.lin1", p+"ffn.lin2")
+	}
+	if head {
+		out = append(out, "pre_classifier", "classifier")
+	}
+	return out
+}
+
 func (m *Model) params() weights.Params {
 	return weights.Params{Store: m.Store, Compute: m.Compute, Adapter: m.Adapter}
 }

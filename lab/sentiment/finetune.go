@@ -3,13 +3,16 @@ package sentiment
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/go-translab/translab/lab/atomicfile"
 	"github.com/go-translab/translab/lab/datasets"
 	"github.com/go-translab/translab/lab/distilbert"
 	"github.com/go-translab/translab/lab/metrics"
+	"github.com/go-translab/translab/lab/peft"
 	"github.com/go-translab/translab/lab/show"
 	"github.com/go-translab/translab/lab/train"
 )
@@ -49,7 +52,25 @@ func (l *Lab) Tokenized() (map[string][]datasets.Row, *show.Table, error) {
 // FineTuneOptions are Exercise 2.3's TrainingArguments.
 type FineTuneOptions struct {
 	train.Args
-	HeadSeed uint64 // seed of the fresh classification head
+	HeadSeed uint64 // seed of the fresh classification head (and of LoRA's A matrices)
+	// LoRA, when set, trains LoRA side paths and the head instead of every weight (HF peft's
+	// LoraConfig; its default for DistilBERT targets q_lin and v_lin, see DefaultLoRA).
+	LoRA *peft.LoRAConfig
+}
+
+// DefaultLoRA is HF peft's usual LoRA for DistilBERT sequence classification: rank 8, alpha 16,
+// dropout 0.1 on q_lin and v_lin.
+func DefaultLoRA() *peft.LoRAConfig {
+	return &peft.LoRAConfig{Rank: 8, Alpha: 16, Dropout: 0.1, Targets: []string{"q_lin", "v_lin"}}
+}
+
+// DefaultLoRAFineTune is DefaultFineTune with DefaultLoRA and a ten times larger learning rate
+// (5e-4; the demo 5e-2): a few small matrices need bigger steps than the whole model, as in peft's
+// own examples.
+func (l *Lab) DefaultLoRAFineTune(outputDir string) FineTuneOptions {
+	o := l.DefaultFineTune(outputDir)
+	o.LoRA, o.LearningRate = DefaultLoRA(), 10*o.LearningRate
+	return o
 }
 
 // DefaultFineTune is the seed lab's setting: lr 5e-5 (the demo's tiny random model needs 5e-3),
@@ -65,12 +86,15 @@ func (l *Lab) DefaultFineTune(outputDir string) FineTuneOptions {
 
 // FineTuned is what Exercise 2 produced.
 type FineTuned struct {
-	History  *train.History
-	Model    *distilbert.Model
-	Labels   []string
-	Test     *Result // the fine-tuned model's test predictions, in the baseline's shape
-	Exported string  // the HF directory of the best model
-	Demo     bool
+	Method    string // "fine-tuned DistilBERT", or with LoRA its rank
+	History   *train.History
+	Model     *distilbert.Model
+	Labels    []string
+	Test      *Result     // the fine-tuned model's test predictions, in the baseline's shape
+	Exported  string      // the HF directory of the best model (LoRA merged into its weights)
+	Adapter   string      // with LoRA: the adapter in PEFT's format
+	Trainable peft.Counts // the parameters trained
+	Demo      bool
 }
 
 // FineTune is Exercise 2.2 and 2.3: DistilBertForSequenceClassification from the encoder with a
@@ -94,6 +118,21 @@ func (l *Lab) FineTune(ctx context.Context, o FineTuneOptions) (*FineTuned, erro
 	}
 	m.Config = &cfg
 	m.InitHead(o.HeadSeed)
+	ft := &FineTuned{Method: "fine-tuned DistilBERT", Model: m, Labels: labels, Demo: l.Demo}
+	var lora *peft.LoRA
+	rule := func(string) bool { return true }
+	if o.LoRA != nil {
+		if lora, err = peft.NewLoRA(m.Store, cfg.LinearLayers(false), *o.LoRA, o.HeadSeed); err != nil {
+			return nil, err
+		}
+		m.Adapter = lora
+		rule = peft.Any(lora.Trainable, peft.Under("pre_classifier"), peft.Under("classifier"))
+		ft.Method = fmt.Sprintf("DistilBERT + LoRA r=%d (%s) + head", o.LoRA.Rank, strings.Join(lora.Config.Targets, ", "))
+	}
+	if ft.Trainable, err = peft.Freeze(m.Store, rule); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(progressOr(o.Progress), "ex2: %s: %s\n", ft.Method, ft.Trainable)
 	examples := func(split string) []train.Example {
 		out := make([]train.Example, len(rows[split]))
 		for i, r := range rows[split] {
@@ -109,7 +148,7 @@ func (l *Lab) FineTune(ctx context.Context, o FineTuneOptions) (*FineTuned, erro
 	if err != nil {
 		return nil, err
 	}
-	ft := &FineTuned{History: h, Model: m, Labels: labels, Demo: l.Demo}
+	ft.History = h
 	// Test predictions of the best model (loaded at the end), for the comparison with Exercise 1.
 	pred, err := l.predict(m, examples("test"))
 	if err != nil {
@@ -123,6 +162,18 @@ func (l *Lab) FineTune(ctx context.Context, o FineTuneOptions) (*FineTuned, erro
 		return nil, err
 	}
 	ft.Test = res
+	if lora != nil {
+		// The adapter alone (PEFT's files), then merged into the weights: the export is a plain
+		// DistilBertForSequenceClassification that any HF code loads.
+		ft.Adapter = filepath.Join(o.OutputDir, "adapter")
+		if err := lora.Save(ft.Adapter, l.ModelID); err != nil {
+			return nil, err
+		}
+		if err := lora.Merge(); err != nil {
+			return nil, err
+		}
+		m.Adapter = nil
+	}
 	ft.Exported = filepath.Join(o.OutputDir, "best")
 	if err := Export(m, l.ModelDir, ft.Exported); err != nil {
 		return nil, err
@@ -206,21 +257,31 @@ func Export(m *distilbert.Model, tokenizerDir, dir string) error {
 	return os.RemoveAll(old)
 }
 
-// Comparison is the table of Exercise 2 against the Exercise 1 baseline on the test split.
-func Comparison(baseline *Result, ft *FineTuned) (*show.Table, error) {
+// Comparison is the table of Exercise 2's fine-tuned models against the Exercise 1 baseline on the
+// test split, with the parameters each trained.
+func Comparison(baseline *Result, fts ...*FineTuned) (*show.Table, error) {
 	t := &show.Table{Title: "Exercise 2 — fine-tuning against the Exercise 1 baseline (test split)",
-		Header: []string{"model", "accuracy", "balanced accuracy", "f1", "precision", "recall"}}
-	for _, row := range []struct {
-		name string
-		r    *Result
-	}{{"[CLS] features + Linear SVM", baseline}, {"fine-tuned DistilBERT", ft.Test}} {
-		s, err := train.Scores(row.r.YTest, row.r.PredTest, len(ft.Labels))
+		Header: []string{"model", "trained params", "accuracy", "balanced accuracy", "f1", "precision", "recall"}}
+	rows := []struct {
+		name    string
+		trained string
+		r       *Result
+	}{{"[CLS] features + Linear SVM", "–", baseline}}
+	for _, ft := range fts {
+		rows = append(rows, struct {
+			name    string
+			trained string
+			r       *Result
+		}{ft.Method, fmt.Sprintf("%d (%.2f %%)", ft.Trainable.Trainable, ft.Trainable.Percent()), ft.Test})
+	}
+	for _, row := range rows {
+		s, err := train.Scores(row.r.YTest, row.r.PredTest, len(baseline.Labels))
 		if err != nil {
 			return nil, err
 		}
-		t.Add(row.name, s["accuracy"], s["balanced_accuracy"], s["f1"], s["precision"], s["recall"])
+		t.Add(row.name, row.trained, s["accuracy"], s["balanced_accuracy"], s["f1"], s["precision"], s["recall"])
 	}
-	if ft.Demo {
+	if baseline.Demo {
 		t.Note = "demo fixtures: these numbers mean nothing about real sentiment analysis"
 	}
 	return t, nil
@@ -245,4 +306,11 @@ func (ft *FineTuned) Confusion() (*show.Table, error) {
 		t.Add(cells...)
 	}
 	return t, nil
+}
+
+func progressOr(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
 }

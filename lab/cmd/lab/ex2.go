@@ -11,7 +11,7 @@ import (
 )
 
 func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("ex2", "[--demo] [--output-dir DIR] [--learning-rate 5e-5] [--batch-size 16] [--epochs 3] [--weight-decay 0.01] [--warmup-steps N | --warmup-ratio R] [--patience N] [--metric balanced_accuracy] [--seed 42] [--resume]", stderr)
+	fs := newFlags("ex2", "[--demo] [--output-dir DIR] [--learning-rate 5e-5] [--batch-size 16] [--epochs 3] [--weight-decay 0.01] [--warmup-steps N | --warmup-ratio R] [--patience N] [--metric balanced_accuracy] [--seed 42] [--resume] [--lora [--lora-rank 8]]", stderr)
 	demo := fs.Bool("demo", false, "run on the embedded demo fixtures (also the fallback when the hub is unreachable and nothing is cached)")
 	modelID := fs.String("model", sentiment.DefaultModel, "DistilBERT encoder: hub id or HF directory")
 	out := fs.String("output-dir", "ex2-output", "checkpoints, and the best model exported in OUTPUT_DIR/best")
@@ -26,6 +26,8 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	metric := fs.String("metric", "balanced_accuracy", "metric for the best model: loss, accuracy, balanced_accuracy, f1, precision or recall")
 	seed := fs.Uint64("seed", 42, "seed of the shuffling, the dropout and the new head")
 	resume := fs.Bool("resume", false, "continue from the last checkpoint in --output-dir")
+	lora := fs.Bool("lora", false, "train LoRA side paths on q_lin and v_lin and the head instead of every weight (HF peft's default; learning rate ×10)")
+	loraRank := fs.Int("lora-rank", 8, "with --lora: the rank r (alpha is 2r)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -34,6 +36,10 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	o := l.DefaultFineTune(*out)
+	if *lora {
+		o = l.DefaultLoRAFineTune(*out)
+		o.LoRA.Rank, o.LoRA.Alpha = *loraRank, 2*float64(*loraRank)
+	}
 	if *lr > 0 {
 		o.LearningRate = *lr
 	}
@@ -72,5 +78,8 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	show.Show(stdout, ft.History.Table(), ft.History.Curve(), cmp, cm)
 	abs, _ := filepath.Abs(ft.Exported)
 	fmt.Fprintf(stdout, "best model exported to %s (load it with lab embed --model %s, or transformers' from_pretrained)\n", abs, abs)
+	if ft.Adapter != "" {
+		fmt.Fprintf(stdout, "LoRA adapter (PEFT format) in %s; the export above has it merged into the weights\n", ft.Adapter)
+	}
 	return nil
 }

@@ -33,3 +33,20 @@ func TestEx2Demo(t *testing.T) {
 		t.Error("an unknown metric was accepted")
 	}
 }
+
+func TestEx2LoRADemo(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	out := filepath.Join(t.TempDir(), "run")
+	stdout, stderr, code := runLab(t, "ex2", "--demo", "--lora", "--lora-rank", "4", "--output-dir", out, "--epochs", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"DistilBERT + LoRA r=4 (q_lin, v_lin) + head", "best model exported to", "LoRA adapter (PEFT format) in " + filepath.Join(out, "adapter")} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "trainable params: ") {
+		t.Errorf("the parameter count is not reported:\n%s", stderr)
+	}
+}
