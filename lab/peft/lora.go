@@ -37,6 +37,10 @@ type LoRAConfig struct {
 	// Pattern is target_modules as a string: a regular expression the whole layer name must match
 	// ("vision_model.*(q_proj|v_proj)"). Set Targets or Pattern, not both.
 	Pattern string
+	// ModulesToSave are layers trained whole beside the adapter and saved with it (PEFT's
+	// modules_to_save: a new classification head). A layer is one when its name ends with one of
+	// them, as PEFT matches them: "classifier" also takes "pre_classifier".
+	ModulesToSave []string
 }
 
 // Scaling is the factor of the side path, lora_alpha / r.
@@ -80,6 +84,7 @@ func (c LoRAConfig) matches(layer string) bool {
 type LoRA struct {
 	Config LoRAConfig
 	Layers []string // the adapted layers, in the model's order
+	Saved  []string // the layers of ModulesToSave found in the model, trained and saved whole
 	store  *model.Store
 	set    map[string]bool
 }
@@ -92,14 +97,16 @@ func MatrixNames(layer string) (a, b string) {
 	return layer + ".lora_A.weight", layer + ".lora_B.weight"
 }
 
-// selectLayers picks the model's Linear layers that cfg targets.
-func selectLayers(cfg LoRAConfig, linear []string) ([]string, error) {
+// selectLayers picks the model's Linear layers that cfg targets, and those it saves whole.
+func selectLayers(cfg LoRAConfig, linear []string) (chosen, saved []string, err error) {
 	if err := cfg.validate(); err != nil {
-		return nil, fmt.Errorf("peft: %w", err)
+		return nil, nil, fmt.Errorf("peft: %w", err)
 	}
-	var chosen []string
 	for _, l := range linear {
-		if cfg.matches(l) {
+		switch {
+		case cfg.saves(l):
+			saved = append(saved, l)
+		case cfg.matches(l):
 			chosen = append(chosen, l)
 		}
 	}
@@ -112,9 +119,22 @@ func selectLayers(cfg LoRAConfig, linear []string) ([]string, error) {
 		if len(linear) > 0 {
 			example = " (e.g. " + linear[0] + ")"
 		}
-		return nil, fmt.Errorf("peft: target_modules %s match none of the model's %d Linear layers%s", want, len(linear), example)
+		return nil, nil, fmt.Errorf("peft: target_modules %s match none of the model's %d Linear layers%s", want, len(linear), example)
 	}
-	return chosen, nil
+	if len(cfg.ModulesToSave) > 0 && len(saved) == 0 {
+		return nil, nil, fmt.Errorf("peft: modules_to_save %v match none of the model's layers (is its head loaded?)", cfg.ModulesToSave)
+	}
+	return chosen, saved, nil
+}
+
+// saves is PEFT's modules_to_save match: the layer's name ends with one of them.
+func (c LoRAConfig) saves(layer string) bool {
+	for _, m := range c.ModulesToSave {
+		if strings.HasSuffix(layer, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // NewLoRA adds freshly initialised LoRA matrices to the store for the layers of linear (the model's
@@ -122,7 +142,7 @@ func selectLayers(cfg LoRAConfig, linear []string) ([]string, error) {
 // kaiming_uniform(a=√5), i.e. U(±1/√in), and B starts at zero, so the adapted model starts equal to
 // the base model.
 func NewLoRA(store *model.Store, linear []string, cfg LoRAConfig, seed uint64) (*LoRA, error) {
-	chosen, err := selectLayers(cfg, linear)
+	chosen, saved, err := selectLayers(cfg, linear)
 	if err != nil {
 		return nil, err
 	}
@@ -149,11 +169,11 @@ func NewLoRA(store *model.Store, linear []string, cfg LoRAConfig, seed uint64) (
 			return nil, fmt.Errorf("peft: %w", err)
 		}
 	}
-	return newLoRA(store, cfg, chosen), nil
+	return newLoRA(store, cfg, chosen, saved), nil
 }
 
-func newLoRA(store *model.Store, cfg LoRAConfig, layers []string) *LoRA {
-	l := &LoRA{Config: cfg, Layers: layers, store: store, set: map[string]bool{}}
+func newLoRA(store *model.Store, cfg LoRAConfig, layers, saved []string) *LoRA {
+	l := &LoRA{Config: cfg, Layers: layers, Saved: saved, store: store, set: map[string]bool{}}
 	for _, name := range layers {
 		l.set[name] = true
 	}
@@ -175,14 +195,39 @@ func (l *LoRA) Adapt(p weights.Params, name string, x, y *Node) *Node {
 	return Add(y, MulScalar(h, l.Config.Scaling()))
 }
 
-// Trainable says whether an HF parameter name is one of the LoRA matrices (for Freeze).
+// Trainable says whether an HF parameter name is one of the LoRA matrices or belongs to a layer
+// saved whole (for Freeze).
 func (l *LoRA) Trainable(name string) bool {
 	for _, suffix := range []string{".lora_A.weight", ".lora_B.weight"} {
 		if layer, ok := strings.CutSuffix(name, suffix); ok && l.set[layer] {
 			return true
 		}
 	}
+	for _, m := range l.Saved {
+		if name == m+".weight" || name == m+".bias" {
+			return true
+		}
+	}
 	return false
+}
+
+// savedWants are the tensors of the layers saved whole, under PEFT's names: each layer's weight
+// and, when the model has one, its bias.
+func (l *LoRA) savedWants() ([]weights.Want, error) {
+	var want []weights.Want
+	for _, m := range l.Saved {
+		for _, n := range []string{m + ".weight", m + ".bias"} {
+			v := l.store.GetVariable(weights.VarPath(n))
+			if v == nil {
+				if strings.HasSuffix(n, ".weight") {
+					return nil, fmt.Errorf("peft: modules_to_save layer %q has no weight in the model", m)
+				}
+				continue
+			}
+			want = append(want, weights.Want{Name: keyPrefix + n, Path: weights.VarPath(n), Shape: v.Shape().Dimensions})
+		}
+	}
+	return want, nil
 }
 
 // Merge folds the side paths into the base weights, W += s·B·A, and zeroes B: the model then
@@ -283,7 +328,11 @@ func (l *LoRA) Save(dir, base string) error {
 			want = append(want, weights.Want{Name: keyPrefix + n, Path: weights.VarPath(n), Shape: v.Shape().Dimensions})
 		}
 	}
-	ts, err := weights.FromStore(l.store, want)
+	whole, err := l.savedWants()
+	if err != nil {
+		return err
+	}
+	ts, err := weights.FromStore(l.store, append(want, whole...))
 	if err != nil {
 		return err
 	}
@@ -299,7 +348,7 @@ func (l *LoRA) Save(dir, base string) error {
 	cfg := adapterConfig{
 		PeftType: "LORA", BaseModel: base, R: l.Config.Rank, LoraAlpha: l.Config.Alpha, LoraDropout: l.Config.Dropout,
 		TargetModules: targets, Bias: "none", RankPattern: map[string]any{}, AlphaPattern: map[string]any{},
-		InferenceMode: true, InitLoraWeights: true,
+		InferenceMode: true, InitLoraWeights: true, ModulesToSave: l.Config.ModulesToSave,
 	}
 	js, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
@@ -309,8 +358,9 @@ func (l *LoRA) Save(dir, base string) error {
 }
 
 // LoadLoRA reads a PEFT LoRA adapter (adapter_config.json and adapter_model.safetensors in dir) into
-// the store, for the layers of linear it targets. Every problem — an option the lab does not
-// implement, a missing, unexpected or wrong-shape matrix — is reported naming the file.
+// the store, for the layers of linear it targets; layers it saved whole (modules_to_save, e.g. a
+// classification head) replace the model's. Every problem — an option the lab does not implement,
+// a missing, unexpected or wrong-shape tensor — is reported naming the file.
 func LoadLoRA(dir string, store *model.Store, linear []string) (*LoRA, error) {
 	path := filepath.Join(dir, ConfigFile)
 	raw, err := os.ReadFile(path)
@@ -325,7 +375,7 @@ func LoadLoRA(dir string, store *model.Store, linear []string) (*LoRA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("peft: %s: %w", path, err)
 	}
-	chosen, err := selectLayers(cfg, linear)
+	chosen, saved, err := selectLayers(cfg, linear)
 	if err != nil {
 		return nil, fmt.Errorf("%w (in %s)", err, path)
 	}
@@ -346,10 +396,15 @@ func LoadLoRA(dir string, store *model.Store, linear []string) (*LoRA, error) {
 			weights.Want{Name: keyPrefix + an, Path: weights.VarPath(an), Shape: []int{cfg.Rank, in}},
 			weights.Want{Name: keyPrefix + bn, Path: weights.VarPath(bn), Shape: []int{out, cfg.Rank}})
 	}
-	if _, err := weights.Bind(store, f, want, false); err != nil {
+	l := newLoRA(store, cfg, chosen, saved)
+	whole, err := l.savedWants()
+	if err != nil {
+		return nil, fmt.Errorf("%w (in %s)", err, path)
+	}
+	if _, err := weights.Bind(store, f, append(want, whole...), false); err != nil {
 		return nil, err
 	}
-	return newLoRA(store, cfg, chosen), nil
+	return l, nil
 }
 
 func (ac adapterConfig) loraConfig() (LoRAConfig, error) {
@@ -364,14 +419,12 @@ func (ac adapterConfig) loraConfig() (LoRAConfig, error) {
 		return LoRAConfig{}, errors.New("field \"use_dora\" = true: DoRA is not supported")
 	case ac.UseRSLoRA:
 		return LoRAConfig{}, errors.New("field \"use_rslora\" = true: rank-stabilised scaling is not supported")
-	case len(ac.ModulesToSave) > 0:
-		return LoRAConfig{}, fmt.Errorf("field \"modules_to_save\" = %v: not supported", ac.ModulesToSave)
 	case len(ac.RankPattern) > 0 || len(ac.AlphaPattern) > 0:
 		return LoRAConfig{}, errors.New("fields \"rank_pattern\"/\"alpha_pattern\": per-layer ranks are not supported")
 	case ac.LayersTransform != nil:
 		return LoRAConfig{}, errors.New("field \"layers_to_transform\": not supported")
 	}
-	cfg := LoRAConfig{Rank: ac.R, Alpha: ac.LoraAlpha, Dropout: ac.LoraDropout}
+	cfg := LoRAConfig{Rank: ac.R, Alpha: ac.LoraAlpha, Dropout: ac.LoraDropout, ModulesToSave: ac.ModulesToSave}
 	if len(ac.TargetModules) == 0 || string(ac.TargetModules) == "null" {
 		return cfg, errors.New("field \"target_modules\" is missing")
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/go-translab/translab/lab/backend"
 	"github.com/go-translab/translab/lab/clip"
+	"github.com/go-translab/translab/lab/distilbert"
 	"github.com/go-translab/translab/lab/npy"
 	"github.com/go-translab/translab/lab/reference"
 	"github.com/go-translab/translab/lab/train"
@@ -281,5 +283,66 @@ func TestLoadLoRAErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLoRADistilBERTParity loads an adapter HF peft trained for sequence classification (LoRA on
+// q_lin and v_lin; the head saved whole as modules_to_save) onto the reference tiny DistilBERT and
+// compares the logits with peft's.
+func TestLoRADistilBERTParity(t *testing.T) {
+	ref := reference.Dir(t, "distilbert-tiny-random")
+	m, err := distilbert.LoadDir(ref, distilbert.RequireHead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join("testdata", "lora-distilbert")
+	lora, err := LoadLoRA(dir, m.Store, m.Config.LinearLayers(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lora.Layers) != 2*m.Config.NLayers || !slices.Equal(lora.Saved, []string{"pre_classifier", "classifier"}) {
+		t.Fatalf("adapted %v, saved whole %v", lora.Layers, lora.Saved)
+	}
+	m.Adapter = lora
+	ids := readNpy(t, filepath.Join(ref, "inputs", "pad_input_ids.npy"))
+	mask := readNpy(t, filepath.Join(ref, "inputs", "pad_attention_mask.npy"))
+	toInt32 := func(a *npy.Array) *tensors.Tensor {
+		v := make([]int32, len(a.I64))
+		for i, x := range a.I64 {
+			v[i] = int32(x)
+		}
+		return tensors.FromFlatDataAndDimensions(v, a.Shape...)
+	}
+	b, err := backend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := model.CallOnce(b, m.Store, func(_ *model.Scope, ids, mask *Node) *Node { return m.Logits(ids, mask) }, toInt32(ids), toInt32(mask))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := readNpy(t, filepath.Join(dir, "logits.npy")).F32
+	if e := reference.RelErr(tensors.MustCopyFlatData[float32](out), want); !(e <= 1e-4) {
+		t.Errorf("logits: relative error %.3g > 1e-4", e)
+	} else {
+		t.Logf("logits: %.2g", e)
+	}
+	// Saved again by the lab, the adapter keeps PEFT's layout: the head under its plain names.
+	again := t.TempDir()
+	if err := lora.Save(again, "distilbert-tiny-random"); err != nil {
+		t.Fatal(err)
+	}
+	f, err := weights.Open(filepath.Join(again, WeightsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	orig, err := weights.Open(filepath.Join(dir, WeightsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orig.Close()
+	if !slices.Equal(f.Names(), orig.Names()) {
+		t.Errorf("tensor names after a round trip:\n%v\nwant\n%v", f.Names(), orig.Names())
 	}
 }

@@ -53,15 +53,16 @@ func (l *Lab) Tokenized() (map[string][]datasets.Row, *show.Table, error) {
 type FineTuneOptions struct {
 	train.Args
 	HeadSeed uint64 // seed of the fresh classification head (and of LoRA's A matrices)
-	// LoRA, when set, trains LoRA side paths and the head instead of every weight (HF peft's
-	// LoraConfig; its default for DistilBERT targets q_lin and v_lin, see DefaultLoRA).
+	// LoRA, when set, trains LoRA side paths and the layers it saves whole (the head, in
+	// DefaultLoRA) instead of every weight: HF peft's LoraConfig.
 	LoRA *peft.LoRAConfig
 }
 
 // DefaultLoRA is HF peft's usual LoRA for DistilBERT sequence classification: rank 8, alpha 16,
-// dropout 0.1 on q_lin and v_lin.
+// dropout 0.1 on q_lin and v_lin, and the new head (pre_classifier and classifier) trained whole
+// and saved with the adapter, as peft's task_type SEQ_CLS does.
 func DefaultLoRA() *peft.LoRAConfig {
-	return &peft.LoRAConfig{Rank: 8, Alpha: 16, Dropout: 0.1, Targets: []string{"q_lin", "v_lin"}}
+	return &peft.LoRAConfig{Rank: 8, Alpha: 16, Dropout: 0.1, Targets: []string{"q_lin", "v_lin"}, ModulesToSave: []string{"classifier", "score"}}
 }
 
 // DefaultLoRAFineTune is DefaultFineTune with DefaultLoRA and a ten times larger learning rate
@@ -122,12 +123,15 @@ func (l *Lab) FineTune(ctx context.Context, o FineTuneOptions) (*FineTuned, erro
 	var lora *peft.LoRA
 	rule := func(string) bool { return true }
 	if o.LoRA != nil {
-		if lora, err = peft.NewLoRA(m.Store, cfg.LinearLayers(false), *o.LoRA, o.HeadSeed); err != nil {
+		if lora, err = peft.NewLoRA(m.Store, cfg.LinearLayers(true), *o.LoRA, o.HeadSeed); err != nil {
 			return nil, err
 		}
 		m.Adapter = lora
-		rule = peft.Any(lora.Trainable, peft.Under("pre_classifier"), peft.Under("classifier"))
+		rule = lora.Trainable
 		ft.Method = fmt.Sprintf("DistilBERT + LoRA r=%d (%s) + head", o.LoRA.Rank, strings.Join(lora.Config.Targets, ", "))
+		if len(lora.Saved) == 0 {
+			ft.Method = fmt.Sprintf("DistilBERT + LoRA r=%d (%s), head frozen", o.LoRA.Rank, strings.Join(lora.Config.Targets, ", "))
+		}
 	}
 	if ft.Trainable, err = peft.Freeze(m.Store, rule); err != nil {
 		return nil, err

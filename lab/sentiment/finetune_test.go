@@ -124,12 +124,13 @@ func TestFineTuneLoRADemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	adapter, err := peft.LoadLoRA(ft.Adapter, fresh.Store, fresh.Config.LinearLayers(false))
+	fresh.InitHead(1) // a head to be replaced by the adapter's
+	adapter, err := peft.LoadLoRA(ft.Adapter, fresh.Store, fresh.Config.LinearLayers(true))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(adapter.Layers) != 2*c.NLayers {
-		t.Errorf("saved adapter covers %v", adapter.Layers)
+	if len(adapter.Layers) != 2*c.NLayers || len(adapter.Saved) != 2 {
+		t.Errorf("saved adapter covers %v and saves %v whole", adapter.Layers, adapter.Saved)
 	}
 	cmp, err := Comparison(base, ft)
 	if err != nil || len(cmp.Rows) != 2 || !strings.Contains(cmp.Rows[1][0], "LoRA r=8") {
