@@ -46,18 +46,8 @@ var bertShapeFields = []string{"vocab_size", "hidden_size", "num_hidden_layers",
 
 // parseBERTConfig turns a BertConfig config.json into the equivalent DistilBERT Config.
 func parseBERTConfig(raw []byte) (*Config, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return nil, fmt.Errorf("not valid JSON: %w", err)
-	}
-	var missing []string
-	for _, f := range bertShapeFields {
-		if _, ok := fields[f]; !ok {
-			missing = append(missing, f)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("a BERT config (model_type \"bert\") with missing field(s) %v", missing)
+	if err := requireFields(raw, bertShapeFields, `a BERT config (model_type "bert") with `); err != nil {
+		return nil, err
 	}
 	b := bertConfig{HiddenAct: "gelu", HiddenDropout: 0.1, AttentionDropout: 0.1, TypeVocabSize: 2, LayerNormEps: 1e-12}
 	if err := json.Unmarshal(raw, &b); err != nil {

@@ -70,6 +70,25 @@ func (c *Config) Labels() []string {
 // disagree with the checkpoint.
 var shapeFields = []string{"vocab_size", "max_position_embeddings", "n_layers", "n_heads", "dim", "hidden_dim"}
 
+// requireFields checks that raw is a JSON object with every one of fields; what says which kind of
+// config it is in the error.
+func requireFields(raw []byte, fields []string, what string) error {
+	var have map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &have); err != nil {
+		return fmt.Errorf("not valid JSON: %w", err)
+	}
+	var missing []string
+	for _, f := range fields {
+		if _, ok := have[f]; !ok {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%smissing field(s) %v", what, missing)
+	}
+	return nil
+}
+
 // LoadConfig reads and validates a config.json.
 func LoadConfig(path string) (*Config, error) {
 	raw, err := os.ReadFile(path)
@@ -85,18 +104,8 @@ func LoadConfig(path string) (*Config, error) {
 
 // ParseConfig parses and validates config.json contents.
 func ParseConfig(raw []byte) (*Config, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return nil, fmt.Errorf("not valid JSON: %w", err)
-	}
-	var missing []string
-	for _, f := range shapeFields {
-		if _, ok := fields[f]; !ok {
-			missing = append(missing, f)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("missing field(s) %v", missing)
+	if err := requireFields(raw, shapeFields, ""); err != nil {
+		return nil, err
 	}
 	c := DefaultConfig()
 	if err := json.Unmarshal(raw, c); err != nil {
