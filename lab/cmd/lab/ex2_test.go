@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/go-translab/translab/data"
 )
 
 func TestEx2Demo(t *testing.T) {
@@ -48,5 +50,30 @@ func TestEx2LoRADemo(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "trainable params: ") {
 		t.Errorf("the parameter count is not reported:\n%s", stderr)
+	}
+
+	// lab classify: the merged export and base model + adapter label sentences alike.
+	sentences := filepath.Join(t.TempDir(), "s.txt")
+	os.WriteFile(sentences, []byte("the film is a gorgeous , witty delight .\na dull , lifeless mess .\nthe animated feature keeps you grinning from start to finish .\n"), 0o644)
+	merged, stderr, code := runLab(t, "classify", "--model", filepath.Join(out, "best"), "--input", sentences)
+	if code != 0 {
+		t.Fatalf("classify: exit %d: %s", code, stderr)
+	}
+	demo, err := data.DemoDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	adapted, stderr, code := runLab(t, "classify", "--model", demo, "--adapter", filepath.Join(out, "adapter"), "--labels", "neg,pos", "--input", sentences)
+	if code != 0 {
+		t.Fatalf("classify with the adapter: exit %d: %s", code, stderr)
+	}
+	if merged != adapted || !strings.Contains(merged, "gorgeous") || strings.Count(merged, "\n") < 5 {
+		t.Errorf("the merged export and the adapter disagree:\n%s\n%s", merged, adapted)
+	}
+	if _, stderr, code := runLab(t, "classify", "--model", filepath.Join(out, "best"), "--labels", "a,b,c", "--input", sentences); code == 0 || !strings.Contains(stderr, "3 names") {
+		t.Errorf("three labels for two: exit %d, %q", code, stderr)
+	}
+	if _, stderr, code := runLab(t, "classify", "--model", demo, "--input", sentences); code == 0 || !strings.Contains(stderr, "no classification head") {
+		t.Errorf("a model without a head: exit %d, %q", code, stderr)
 	}
 }

@@ -27,6 +27,7 @@ var verbs = map[string]runFunc{
 	"ex2":        runEx2,
 	"ex3":        runEx3,
 	"clip-embed": runCLIPEmbed,
+	"classify":   runClassify,
 }
 
 var summaries = map[string]string{
@@ -39,6 +40,7 @@ var summaries = map[string]string{
 	"ex2":        "Exercise 2: fine-tune DistilBERT on Rotten Tomatoes with a Trainer, export the best model",
 	"ex3":        "Exercise 3: CLIP zero-shot classification (ImageNette, Tiny ImageNet, EuroSAT), then few-shot adaptation (ex3 adapt)",
 	"clip-embed": "texts or images → CLIP embeddings (L2-normalised) in a .npy file",
+	"classify":   "label sentences with a fine-tuned classifier (ex2's export, or a base model and a LoRA adapter)",
 }
 
 func usage(w io.Writer) {

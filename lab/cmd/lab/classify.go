@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/go-translab/translab/lab/sentiment"
+	"github.com/go-translab/translab/lab/show"
+)
+
+func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("classify", "--model DIR_OR_HUB_ID [--adapter DIR] [--labels a,b] --input TEXTFILE", stderr)
+	modelID := fs.String("model", "", "a fine-tuned DistilBertForSequenceClassification (e.g. ex2's OUTPUT_DIR/best), or with --adapter its base encoder")
+	adapter := fs.String("adapter", "", "a PEFT LoRA adapter that saved its head (ex2 --lora's OUTPUT_DIR/adapter)")
+	labels := fs.String("labels", "", "comma-separated label names, in id order (default: the model's id2label)")
+	input := fs.String("input", "", "text file, one sentence per line")
+	if err := parse(fs, args, "model", "input"); err != nil {
+		return err
+	}
+	texts, err := readLines(*input)
+	if err != nil {
+		return err
+	}
+	c, err := sentiment.LoadClassifier(ctx, *modelID, *adapter)
+	if err != nil {
+		return err
+	}
+	if *labels != "" {
+		names := strings.Split(*labels, ",")
+		if len(names) != len(c.Labels) {
+			return fmt.Errorf("--labels: %d names for a model with %d labels", len(names), len(c.Labels))
+		}
+		c.Labels = names
+	}
+	preds, err := c.Predict(texts)
+	if err != nil {
+		return err
+	}
+	show.Show(stdout, c.Table(texts, preds))
+	return nil
+}
