@@ -10,7 +10,7 @@ export GOEXPERIMENT=simd CGO_ENABLED=1
 out=.gpu
 rm -rf "$out" && mkdir -p "$out/bin" "$out/reference/tokenizers"
 go build -ldflags='-s -w' -o "$out/bin/lab" ./lab/cmd/lab
-for p in distilbert clip; do go test -c -ldflags='-s -w' -o "$out/bin/$p.test" "./lab/$p"; done
+for p in distilbert clip peft; do go test -c -ldflags='-s -w' -o "$out/bin/$p.test" "./lab/$p"; done
 go test -c -ldflags='-s -w' -o "$out/bin/cmdlab.test" ./lab/cmd/lab
 tar -C "$out" -cJf "$out/bin.tar.xz" bin && rm -rf "$out/bin"
 ref=${REFERENCE:-../shared/reference}

@@ -37,6 +37,8 @@ echo "GOMLX_BACKEND=${GOMLX_BACKEND:-}"
 (cd lab/distilbert && step 90 env -u GOMLX_BACKEND "$bin/distilbert.test" -test.count=1 -test.run 'Parity|Reference|Golden' -test.v) | tail -40 > "$OUT/parity-auto.log"
 (cd lab/distilbert && step 90 "$bin/distilbert.test" -test.count=1 -test.v) > "$OUT/parity-distilbert.log" 2>&1
 (cd lab/clip && step 90 "$bin/clip.test" -test.count=1 -test.v) > "$OUT/parity-clip.log" 2>&1
+# LoRA and prompt learning against peft's goldens (the CLIP ones skip: clip-tiny-random is not carried).
+(cd lab/peft && step 60 "$bin/peft.test" -test.count=1 -test.run 'Parity|StartsAt' -test.v) > "$OUT/parity-peft.log" 2>&1
 tail -n 3 "$OUT"/parity-*.log
 
 # 2. lab bench on the device.
