@@ -102,7 +102,9 @@ func Prepare(ctx context.Context, l *zeroshot.Lab, d zeroshot.Dataset, o Options
 	if err != nil {
 		return nil, fmt.Errorf("adapt: %s: %w", d.Name, err)
 	}
-	picked, err := drawShots(ctx, trainSplit, len(classes), o.Shots, o.Seed)
+	bar := show.NewProgress(s.out, fmt.Sprintf("drawing %d shots per class", o.Shots), int64(trainSplit.NumRows), "rows")
+	picked, err := drawShots(ctx, trainSplit, len(classes), o.Shots, o.Seed, func() { bar.Add(1) })
+	bar.Done()
 	if err != nil {
 		return nil, fmt.Errorf("adapt: %s train split: %w", d.Name, err)
 	}
@@ -116,7 +118,7 @@ func Prepare(ctx context.Context, l *zeroshot.Lab, d zeroshot.Dataset, o Options
 			images, labels = append(images, r.Image.Bytes), append(labels, c)
 		}
 	}
-	if s.Train, err = s.examples(images, labels); err != nil {
+	if s.Train, err = s.examples(images, labels, "training"); err != nil {
 		return nil, err
 	}
 	s.Images = images
@@ -144,7 +146,7 @@ func Prepare(ctx context.Context, l *zeroshot.Lab, d zeroshot.Dataset, o Options
 			break
 		}
 	}
-	if s.Eval, err = s.examples(images, labels); err != nil {
+	if s.Eval, err = s.examples(images, labels, "held-out"); err != nil {
 		return nil, err
 	}
 	if len(s.Train) == 0 || len(s.Eval) == 0 {
@@ -158,14 +160,15 @@ func Prepare(ctx context.Context, l *zeroshot.Lab, d zeroshot.Dataset, o Options
 
 // drawShots keeps, for every class, a uniform sample of `shots` rows of the split (reservoir
 // sampling, seeded), in one pass.
-func drawShots(ctx context.Context, split *datasets.Split, classes, shots int, seed uint64) ([][]datasets.Row, error) {
+func drawShots(ctx context.Context, split *datasets.Split, classes, shots int, seed uint64, seen func()) ([][]datasets.Row, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x73686f74))
 	picked := make([][]datasets.Row, classes)
-	seen := make([]int, classes)
+	count := make([]int, classes)
 	for row, err := range split.Rows() {
 		if err != nil {
 			return nil, err
 		}
+		seen()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -176,11 +179,11 @@ func drawShots(ctx context.Context, split *datasets.Split, classes, shots int, s
 		if c < 0 || c >= classes {
 			return nil, fmt.Errorf("row %d: label %d is not one of the %d classes", row.Index, c, classes)
 		}
-		seen[c]++
+		count[c]++
 		row.Image = &datasets.Image{Bytes: append([]byte(nil), row.Image.Bytes...), Path: row.Image.Path}
 		if len(picked[c]) < shots {
 			picked[c] = append(picked[c], row)
-		} else if j := rng.IntN(seen[c]); j < shots {
+		} else if j := rng.IntN(count[c]); j < shots {
 			picked[c][j] = row
 		}
 	}
@@ -189,8 +192,10 @@ func drawShots(ctx context.Context, split *datasets.Split, classes, shots int, s
 
 // examples preprocesses images into Trainer examples, in batches, skipping (and counting) the ones
 // that cannot be decoded.
-func (s *Set) examples(images [][]byte, labels []int) ([]train.Example, error) {
+func (s *Set) examples(images [][]byte, labels []int, what string) ([]train.Example, error) {
 	var out []train.Example
+	bar := show.NewProgress(s.out, "decoding "+what+" images", int64(len(images)), "images")
+	defer bar.Done()
 	bs := s.Lab.BatchSize
 	for start := 0; start < len(images); start += bs {
 		imgs := images[start:min(start+bs, len(images))]
@@ -203,6 +208,7 @@ func (s *Set) examples(images [][]byte, labels []int) ([]train.Example, error) {
 			s.Skipped += skipped
 			fmt.Fprintf(s.out, "adapt: warning: skipped %d image(s) that could not be decoded (first: %v)\n", skipped, first)
 		}
+		bar.Add(int64(len(imgs) + skipped))
 		if len(imgs) == 0 {
 			continue
 		}

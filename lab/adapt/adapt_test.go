@@ -100,7 +100,11 @@ func TestDrawShots(t *testing.T) {
 		t.Fatal(err)
 	}
 	draw := func(seed uint64) []int {
-		picked, err := drawShots(context.Background(), split, 3, 4, seed)
+		rows := 0
+		picked, err := drawShots(context.Background(), split, 3, 4, seed, func() { rows++ })
+		if rows != 60 {
+			t.Errorf("progress counted %d rows of 60", rows)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +129,7 @@ func TestDrawShots(t *testing.T) {
 	if slices.Equal(a, c) {
 		t.Errorf("seeds 1 and 2 drew the same rows %v", a)
 	}
-	if _, err := drawShots(context.Background(), split, 2, 4, 1); err == nil || !strings.Contains(err.Error(), "label 2") {
+	if _, err := drawShots(context.Background(), split, 2, 4, 1, func() {}); err == nil || !strings.Contains(err.Error(), "label 2") {
 		t.Errorf("a label outside the classes: error %v", err)
 	}
 }
