@@ -118,10 +118,9 @@ func Prepare(ctx context.Context, l *zeroshot.Lab, d zeroshot.Dataset, o Options
 			images, labels = append(images, r.Image.Bytes), append(labels, c)
 		}
 	}
-	if s.Train, err = s.examples(images, labels, "training"); err != nil {
+	if s.Train, s.Images, err = s.examples(images, labels, "training"); err != nil {
 		return nil, err
 	}
-	s.Images = images
 
 	evalSplit, err := zeroshot.EvalSplit(ds, d)
 	if err != nil {
@@ -146,7 +145,7 @@ func Prepare(ctx context.Context, l *zeroshot.Lab, d zeroshot.Dataset, o Options
 			break
 		}
 	}
-	if s.Eval, err = s.examples(images, labels, "held-out"); err != nil {
+	if s.Eval, _, err = s.examples(images, labels, "held-out"); err != nil {
 		return nil, err
 	}
 	if len(s.Train) == 0 || len(s.Eval) == 0 {
@@ -192,8 +191,9 @@ func drawShots(ctx context.Context, split *datasets.Split, classes, shots int, s
 
 // examples preprocesses images into Trainer examples, in batches, skipping (and counting) the ones
 // that cannot be decoded.
-func (s *Set) examples(images [][]byte, labels []int, what string) ([]train.Example, error) {
+func (s *Set) examples(images [][]byte, labels []int, what string) ([]train.Example, [][]byte, error) {
 	var out []train.Example
+	var kept [][]byte
 	bar := show.NewProgress(s.out, "decoding "+what+" images", int64(len(images)), "images")
 	defer bar.Done()
 	bs := s.Lab.BatchSize
@@ -202,7 +202,7 @@ func (s *Set) examples(images [][]byte, labels []int, what string) ([]train.Exam
 		labs := labels[start:min(start+bs, len(labels))]
 		px, skipped, first, err := s.Lab.Pixels(&imgs, &labs)
 		if err != nil {
-			return nil, fmt.Errorf("adapt: %s: %w", s.Dataset.Name, err)
+			return nil, nil, fmt.Errorf("adapt: %s: %w", s.Dataset.Name, err)
 		}
 		if skipped > 0 {
 			s.Skipped += skipped
@@ -216,8 +216,9 @@ func (s *Set) examples(images [][]byte, labels []int, what string) ([]train.Exam
 		for i, label := range labs {
 			out = append(out, train.Example{Pixels: px[i*per : (i+1)*per], Label: label})
 		}
+		kept = append(kept, imgs...)
 	}
-	return out, nil
+	return out, kept, nil
 }
 
 // Summary is the few-shot problem in one table.

@@ -341,3 +341,55 @@ func TestPractical(t *testing.T) {
 		t.Errorf("demo: %v", methods)
 	}
 }
+
+// TestPrepareSkipsCorruptImages: an image that cannot be decoded is left out and counted, not fatal.
+func TestPrepareSkipsCorruptImages(t *testing.T) {
+	l, d := demoLab(t)
+	ds, err := datasets.OpenDir(d.Spec, d.Spec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		Image struct {
+			Bytes []byte `parquet:"bytes"`
+			Path  string `parquet:"path"`
+		} `parquet:"image"`
+		Label int64 `parquet:"label"`
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"train", "test"} {
+		split, err := ds.Split(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := split.ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []row
+		for i, r := range all {
+			var w row
+			w.Image.Bytes, w.Image.Path, w.Label = r.Image.Bytes, r.Image.Path, int64(r.Label)
+			if name == "train" && i == 0 {
+				w.Image.Bytes = []byte("\\x89PNG but not really")
+			}
+			rows = append(rows, w)
+		}
+		if err := parquet.WriteFile(filepath.Join(dir, name+".parquet"), rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readme, _ := os.ReadFile(filepath.Join(d.Spec.ID, "README.md"))
+	os.WriteFile(filepath.Join(dir, "README.md"), readme, 0o644)
+	d.Spec.ID = dir
+	s, err := Prepare(context.Background(), l, d, Options{Progress: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Skipped != 1 || len(s.Train) != 63 || len(s.Images) != 63 || len(s.Eval) != 48 {
+		t.Errorf("skipped %d, %d training examples (%d images) and %d held-out; want 1, 63 (63), 48", s.Skipped, len(s.Train), len(s.Images), len(s.Eval))
+	}
+	if g := s.Grid(100); len(g.Pictures) != 63 || string(g.Pictures[0].Data) == "\x89PNG but not really" {
+		t.Errorf("the grid shows %d pictures, or the corrupt one", len(g.Pictures))
+	}
+}
