@@ -28,7 +28,9 @@ import (
 	"github.com/go-translab/translab/lab/zeroshot"
 )
 
-// Options say how the few-shot problem is drawn.
+// Options say how the few-shot problem is drawn. The drawn images are kept preprocessed in memory
+// (0.6 MB each at 224×224): 16 shots of EuroSAT's 10 classes and 400 held-out images take ~340 MB;
+// Tiny ImageNet's 200 classes at 16 shots take ~2 GB, so fewer shots suit it on a small machine.
 type Options struct {
 	Shots     int      // labelled training images per class; 0: 16 (CoOp's and CLIP-LoRA's usual)
 	EvalLimit int      // held-out images every method is scored on; 0: 400
