@@ -27,7 +27,7 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	seed := fs.Uint64("seed", 42, "seed of the few-shot draw and of training")
 	demo := fs.Bool("demo", false, "run a random tiny CLIP on drawn shapes (also the fallback when the hub is unreachable and nothing is cached)")
 	modelID := fs.String("model", zeroshot.DefaultModel, "CLIP: hub id or HF directory")
-	out := fs.String("out", "", "folder for checkpoints and the LoRA adapter (default: under the user cache directory)")
+	out := fs.String("out", "", "folder for the checkpoints, the LoRA adapter and the learned prompt context, one subfolder per method (default: under the user cache directory)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
