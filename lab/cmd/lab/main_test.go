@@ -152,7 +152,7 @@ func TestEmbedBadInput(t *testing.T) {
 	}{
 		"no such model dir": {[]string{"--model", filepath.Join(tmp, "nope"), "--input", in, "--out", filepath.Join(tmp, "o.npy")}, "nope"},
 		"no such input":     {[]string{"--model", dir, "--input", filepath.Join(tmp, "missing.txt"), "--out", filepath.Join(tmp, "o.npy")}, "missing.txt"},
-		"bad pool":          {[]string{"--model", dir, "--input", in, "--out", filepath.Join(tmp, "o.npy"), "--pool", "mean"}, "--pool"},
+		"bad pool":          {[]string{"--model", dir, "--input", in, "--out", filepath.Join(tmp, "o.npy"), "--pool", "max"}, "--pool"},
 		"unwritable out":    {[]string{"--model", dir, "--input", in, "--out", filepath.Join(tmp, "no", "dir", "o.npy")}, "o.npy"},
 	}
 	for name, c := range cases {
