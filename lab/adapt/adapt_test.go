@@ -326,11 +326,15 @@ func TestEmbeddingCache(t *testing.T) {
 // TestPractical: a CPU with a full-size CLIP runs only the methods that keep the tower frozen, and
 // says which it left out; the demo and a CUDA backend run them all.
 func TestPractical(t *testing.T) {
-	full := &Set{Lab: &zeroshot.Lab{}}
+	full := &Set{Lab: &zeroshot.Lab{}, Classes: make([]string, 10)}
 	t.Setenv("GOMLX_BACKEND", "go")
 	methods, note := full.Practical()
 	if !slices.Equal(methods, []Method{Head, Prompt}) || !strings.Contains(note, "layernorm, bitfit, lora") {
-		t.Errorf("CPU, full model: %v, %q", methods, note)
+		t.Errorf("CPU, full model, 10 classes: %v, %q", methods, note)
+	}
+	many := &Set{Lab: &zeroshot.Lab{}, Classes: make([]string, 200)}
+	if methods, note := many.Practical(); !slices.Equal(methods, []Method{Head}) || !strings.Contains(note, "lora, prompt") {
+		t.Errorf("CPU, full model, 200 classes: %v, %q", methods, note)
 	}
 	t.Setenv("GOMLX_BACKEND", "xla:/opt/jax_plugins/xla_cuda13/xla_cuda_plugin.so")
 	if methods, note := full.Practical(); !slices.Equal(methods, Methods) || note != "" {
