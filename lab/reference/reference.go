@@ -4,6 +4,9 @@
 package reference
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,9 +17,22 @@ import (
 // it is absent the test is skipped with a message that names the missing folder.
 func Dir(t testing.TB, parts ...string) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	p, err := Find(parts...)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("reference data absent: %v (it lives in ../shared beside the repository)", err)
+	}
 	if err != nil {
 		t.Fatal(err)
+	}
+	return p
+}
+
+// Find is Dir without a test: the path, or an error wrapping fs.ErrNotExist that names it when the
+// reference data is not there (a fuzz target uses it to add real inputs only when they exist).
+func Find(parts ...string) (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
@@ -24,15 +40,15 @@ func Dir(t testing.TB, parts ...string) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Fatal("reference: go.mod not found above the test's directory")
+			return "", errors.New("reference: go.mod not found above the test's directory")
 		}
 		dir = parent
 	}
 	p := filepath.Join(append([]string{dir, "..", "shared", "reference"}, parts...)...)
 	if _, err := os.Stat(p); err != nil {
-		t.Skipf("reference data absent: %s not found (it lives in ../shared beside the repository)", p)
+		return p, fmt.Errorf("%s not found: %w", p, fs.ErrNotExist)
 	}
-	return p
+	return p, nil
 }
 
 // RelErr is max|got−want| / max|want|, the references' own measure (max|got−want| when want is 0).

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/go-translab/translab/lab/npy"
+	"github.com/go-translab/translab/lab/reference"
 	"github.com/gomlx/go-huggingface/tokenizers/hftokenizer"
 )
 
@@ -74,10 +75,10 @@ func TestCLIPGoldens(t *testing.T) {
 // at the argmax, zeros after, the long caption cut with EOT kept last.
 func TestCLIPReferenceInputs(t *testing.T) {
 	tok := loadCLIP(t)
-	path := filepath.Join(filepath.Dir(referenceDir(t)), "clip-tiny-random", "inputs", "input_ids.npy")
+	path := filepath.Join(reference.Dir(t, "clip-tiny-random", "inputs"), "input_ids.npy")
 	a, err := npy.Read(path)
 	if err != nil {
-		t.Skipf("reference inputs %s: %v", path, err)
+		t.Fatal(err)
 	}
 	if len(a.Shape) != 2 || a.Shape[1] != 77 || a.I64 == nil {
 		t.Fatalf("%s: shape %v, want int64 [N, 77]", path, a.Shape)

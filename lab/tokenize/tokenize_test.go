@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/go-translab/translab/lab/reference"
 )
 
 // knownDifferences lists code points whose Unicode category differs between
@@ -17,38 +19,8 @@ import (
 // (TestUnicodeProbe checks all of them).
 var knownDifferences = map[rune]string{}
 
-// referenceDir finds ../shared/reference/tokenizers beside the repository
-// root, or skips the test.
-func referenceDir(t testing.TB) string {
-	t.Helper()
-	ref, ok := findReferenceDir()
-	if !ok {
-		t.Skipf("reference folder %s is missing", ref)
-	}
-	return ref
-}
-
-// findReferenceDir walks up to the directory holding go.mod and looks for
-// ../shared/reference/tokenizers beside it.
-func findReferenceDir() (string, bool) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "../shared/reference/tokenizers", false
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "../shared/reference/tokenizers (no go.mod above " + dir + ")", false
-		}
-		dir = parent
-	}
-	ref := filepath.Join(dir, "..", "shared", "reference", "tokenizers")
-	_, err = os.Stat(ref)
-	return ref, err == nil
-}
+// referenceDir is ../shared/reference/tokenizers, or the test skips naming it.
+func referenceDir(t testing.TB) string { return reference.Dir(t, "tokenizers") }
 
 func loadBERT(t testing.TB) *Tokenizer {
 	t.Helper()
@@ -397,7 +369,7 @@ func FuzzEncode(f *testing.F) {
 	}
 	toks := []*Tokenizer{tiny, tinyB}
 	// The real tokenizers join in when the reference folder is there.
-	if ref, ok := findReferenceDir(); ok {
+	if ref, err := reference.Find("tokenizers"); err == nil {
 		for _, name := range []string{"bert-base-uncased-tokenizer.json", "clip-tokenizer.json"} {
 			tok, err := Load(filepath.Join(ref, name))
 			if err != nil {
