@@ -67,11 +67,9 @@ func (m *Model) attention(x, keep *Node, name string, t TowerConfig) *Node {
 	dHead := t.HiddenSize / t.NumAttentionHeads
 	heads := func(y *Node) *Node { return Transpose(Reshape(y, batch, seq, t.NumAttentionHeads, dHead), 1, 2) }
 	q := heads(MulScalar(p.Linear(x, name+".q_proj"), 1/math.Sqrt(float64(dHead))))
-	// kᵀ [b, heads, dHead, s] directly: the backend's batched matmul is much faster this way (see
-	// DistilBERT's attention).
-	kT := TransposeAllAxes(Reshape(p.Linear(x, name+".k_proj"), batch, seq, t.NumAttentionHeads, dHead), 0, 2, 3, 1)
+	k := heads(p.Linear(x, name+".k_proj"))
 	v := heads(p.Linear(x, name+".v_proj"))
-	scores := p.MatMul("bhqd,bhdk->bhqk", q, kT)
+	scores := p.MatMul("bhqd,bhkd->bhqk", q, k)
 	if keep != nil {
 		scores = Where(keep, scores, ConstAs(scores, -math.MaxFloat32))
 	}

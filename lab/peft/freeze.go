@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/gomlx/gomlx/ml/model"
-
-	"github.com/go-translab/translab/lab/show"
 )
 
 // Counts are a store's parameter counts after Freeze, PEFT's print_trainable_parameters.
@@ -75,11 +73,4 @@ func LayerNorms(name string) bool {
 // Under trains the parameters of one module, e.g. Under("classifier") for a head.
 func Under(module string) func(string) bool {
 	return func(name string) bool { return name == module || strings.HasPrefix(name, module+".") }
-}
-
-// Table is the counts as a one-row table for a notebook.
-func (c Counts) Table(method string) *show.Table {
-	t := &show.Table{Title: "Trainable parameters", Header: []string{"method", "trainable", "all", "trainable %"}}
-	t.Add(method, c.Trainable, c.Total, c.Percent())
-	return t
 }

@@ -3,7 +3,6 @@ package sentiment
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -136,7 +135,7 @@ func (l *Lab) FineTune(ctx context.Context, o FineTuneOptions) (*FineTuned, erro
 	if ft.Trainable, err = peft.Freeze(m.Store, rule); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progressOr(o.Progress), "ex2: %s: %s\n", ft.Method, ft.Trainable)
+	fmt.Fprintf(l.out, "ex2: %s: %s\n", ft.Method, ft.Trainable)
 	examples := func(split string) []train.Example {
 		out := make([]train.Example, len(rows[split]))
 		for i, r := range rows[split] {
@@ -310,11 +309,4 @@ func (ft *FineTuned) Confusion() (*show.Table, error) {
 		t.Add(cells...)
 	}
 	return t, nil
-}
-
-func progressOr(w io.Writer) io.Writer {
-	if w == nil {
-		return io.Discard
-	}
-	return w
 }
