@@ -65,10 +65,11 @@ func (c LoRAConfig) validate() error {
 	return nil
 }
 
-// matches is PEFT's check_target_module_exists.
-func (c LoRAConfig) matches(layer string) bool {
-	if c.Pattern != "" {
-		return regexp.MustCompile("^(?:" + c.Pattern + ")$").MatchString(layer)
+// matches is PEFT's check_target_module_exists; pattern is Pattern compiled whole-name (nil
+// without one).
+func (c LoRAConfig) matches(layer string, pattern *regexp.Regexp) bool {
+	if pattern != nil {
+		return pattern.MatchString(layer)
 	}
 	for _, t := range c.Targets {
 		if layer == t || strings.HasSuffix(layer, "."+t) {
@@ -102,11 +103,15 @@ func selectLayers(cfg LoRAConfig, linear []string) (chosen, saved []string, err 
 	if err := cfg.validate(); err != nil {
 		return nil, nil, fmt.Errorf("peft: %w", err)
 	}
+	var pattern *regexp.Regexp
+	if cfg.Pattern != "" {
+		pattern = regexp.MustCompile("^(?:" + cfg.Pattern + ")$") // validate compiled it already
+	}
 	for _, l := range linear {
 		switch {
 		case cfg.saves(l):
 			saved = append(saved, l)
-		case cfg.matches(l):
+		case cfg.matches(l, pattern):
 			chosen = append(chosen, l)
 		}
 	}

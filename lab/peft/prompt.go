@@ -68,14 +68,20 @@ func NewPromptLearner(m *clip.Model, tok *tokenize.Tokenizer, classes []string, 
 			}
 		}
 	}
-	table, err := floatsOf(m.Store, "text_model.embeddings.token_embedding.weight")
+	// The words' rows of the token embedding table, read in place (the table is 100 MB in CLIP).
+	table, err := m.Store.GetVariable(weights.VarPath("text_model.embeddings.token_embedding.weight")).Value()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("peft: token embeddings: %w", err)
 	}
 	d := m.Config.Text.HiddenSize
 	ctx := make([]float32, 0, n*d)
-	for _, id := range words[1 : 1+n] {
-		ctx = append(ctx, table[id*d:(id+1)*d]...)
+	err = tensors.ConstFlatData(table, func(flat []float32) {
+		for _, id := range words[1 : 1+n] {
+			ctx = append(ctx, flat[id*d:(id+1)*d]...)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("peft: token embeddings: %w", err)
 	}
 	return newPromptLearner(m, classes, init, tensors.FromFlatDataAndDimensions(ids, rows, cols), n, ctx)
 }
