@@ -3,6 +3,7 @@ package sentiment
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 
 	"github.com/gomlx/compute"
@@ -23,6 +24,7 @@ type Classifier struct {
 	Tokenizer *tokenize.Tokenizer
 	Backend   compute.Backend
 	Labels    []string
+	Progress  io.Writer // a progress bar over sentences in Predict; nil keeps quiet
 }
 
 // LoadClassifier loads a classifier from an HF directory or hub id, with a PEFT adapter directory
@@ -74,6 +76,8 @@ func (c *Classifier) Predict(texts []string) ([]Prediction, error) {
 	}
 	k := len(c.Labels)
 	var out []Prediction
+	bar := show.NewProgress(c.Progress, "classify", int64(len(texts)), "sentences")
+	defer bar.Done()
 	for start := 0; start < len(texts); start += 32 {
 		part := texts[start:min(start+32, len(texts))]
 		enc, err := c.Tokenizer.EncodeBatch(part, tokenize.Options{MaxLength: maxLen, Pad: tokenize.PadNone}) // ClassifyIDs pads and masks
@@ -103,6 +107,7 @@ func (c *Classifier) Predict(texts []string) ([]Prediction, error) {
 			}
 			out = append(out, p)
 		}
+		bar.Add(int64(len(part)))
 	}
 	return out, nil
 }

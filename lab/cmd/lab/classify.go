@@ -34,6 +34,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		c.Labels = names
 	}
+	c.Progress = stderr
 	preds, err := c.Predict(texts)
 	if err != nil {
 		return err
