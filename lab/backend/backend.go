@@ -13,7 +13,6 @@ package backend
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,28 +33,46 @@ import (
 // so it cannot deadlock; it measured as fast as the default (../shared/DESIGN.md).
 const GoConfig = "go:parallelism=-1"
 
-// Choice is the backend configuration picked and the reason for it.
+// Choice is the backend configuration the lab runs on and the reason for it. New returns the one
+// it actually made — after a fallback, the pure-Go backend and why — so that banners, method
+// choices and benchmarks downstream read this value instead of deciding again.
 type Choice struct {
 	Config string // as GOMLX_BACKEND would take it, e.g. "go:parallelism=-1" or "xla:/abs/xla_cuda_plugin.so"
 	Reason string
+	// Description is the running backend in words, e.g. "pure Go, SIMD" or the plugin's own.
+	Description string
 }
+
+// String is the one line the lab shows about its backend.
+func (c Choice) String() string {
+	if c.Description == "" {
+		return fmt.Sprintf("%s — %s", c.Config, c.Reason)
+	}
+	return fmt.Sprintf("%s (%s) — %s", c.Config, c.Description, c.Reason)
+}
+
+// GPU says whether the backend runs on a CUDA device.
+func (c Choice) GPU() bool { return strings.Contains(c.Config, "cuda") }
+
+// CPU says whether the backend runs on the host's CPU (pure Go or XLA's CPU plugin).
+func (c Choice) CPU() bool { return !c.GPU() }
 
 // Choose decides which backend to use, without creating it.
 func Choose() Choice {
 	if cfg, ok := os.LookupEnv(compute.ConfigEnvVar); ok && cfg != "" {
-		return Choice{cfg, "set by GOMLX_BACKEND"}
+		return Choice{Config: cfg, Reason: "set by GOMLX_BACKEND"}
 	}
 	plugins := xla.GetAvailablePlugins()
 	if has(plugins, "cuda") {
-		return Choice{"xla:cuda", "found a CUDA PJRT plugin"}
+		return Choice{Config: "xla:cuda", Reason: "found a CUDA PJRT plugin"}
 	}
 	if p := jaxCUDAPlugin(); p != "" {
-		return Choice{"xla:" + p, "found JAX's CUDA PJRT plugin"}
+		return Choice{Config: "xla:" + p, Reason: "found JAX's CUDA PJRT plugin"}
 	}
 	if has(plugins, "cpu") {
-		return Choice{"xla:cpu", "found an XLA CPU PJRT plugin"}
+		return Choice{Config: "xla:cpu", Reason: "found an XLA CPU PJRT plugin"}
 	}
-	return Choice{GoConfig, "no PJRT plugin found; set GOMLX_BACKEND to choose"}
+	return Choice{Config: GoConfig, Reason: "no PJRT plugin found; set GOMLX_BACKEND to choose"}
 }
 
 func has(plugins []string, name string) bool {
@@ -101,37 +118,40 @@ func jaxCUDAPlugin() string {
 	return ""
 }
 
-// New creates the chosen backend and writes one line on w saying which runs and why (w may be nil).
-// When an XLA plugin fails to start, it falls back to the pure-Go backend rather than dying.
-func New(w io.Writer) (compute.Backend, error) {
+// New creates the chosen backend. When an XLA plugin the lab found by itself fails to start, it
+// falls back to the pure-Go backend rather than dying, and the returned Choice says so.
+func New() (compute.Backend, Choice, error) {
 	c := Choose()
 	b, err := create(c.Config)
 	if err != nil && strings.HasPrefix(c.Config, "xla") && c.Reason != "set by GOMLX_BACKEND" {
-		c = Choice{GoConfig, fmt.Sprintf("%s failed (%v)", c.Config, firstLine(err))}
+		c = Choice{Config: GoConfig, Reason: fmt.Sprintf("%s failed (%v)", c.Config, firstLine(err))}
 		b, err = create(c.Config)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("backend %q: %w", c.Config, err)
+		return nil, c, fmt.Errorf("backend %q: %w", c.Config, err)
 	}
-	if w != nil {
-		fmt.Fprintf(w, "lab: backend %s — %s\n", describe(b, c.Config), c.Reason)
-		if strings.HasPrefix(c.Config, "go") && !SIMD {
-			fmt.Fprintln(w, "lab: warning: built without GOEXPERIMENT=simd: the pure-Go backend is several times slower; rebuild with GOEXPERIMENT=simd")
-		}
-	}
-	return b, nil
+	c.Description = describe(b, c.Config)
+	return b, c, nil
 }
 
 var (
 	defaultOnce    sync.Once
 	defaultBackend compute.Backend
+	defaultChoice  Choice
 	defaultErr     error
 )
 
-// Default returns one backend shared by the whole process, announcing it on stderr the first time.
-func Default() (compute.Backend, error) {
-	defaultOnce.Do(func() { defaultBackend, defaultErr = New(os.Stderr) })
-	return defaultBackend, defaultErr
+// Default returns one backend shared by the whole process, and the Choice made for it. A build
+// without GOEXPERIMENT=simd is a real warning and goes to stderr; the rest is for the caller to
+// show (a banner).
+func Default() (compute.Backend, Choice, error) {
+	defaultOnce.Do(func() {
+		defaultBackend, defaultChoice, defaultErr = New()
+		if defaultErr == nil && strings.HasPrefix(defaultChoice.Config, "go") && !SIMD {
+			fmt.Fprintln(os.Stderr, "lab: warning: built without GOEXPERIMENT=simd: the pure-Go backend is several times slower; rebuild with GOEXPERIMENT=simd")
+		}
+	})
+	return defaultBackend, defaultChoice, defaultErr
 }
 
 // create builds a backend, keeping stdout clean: compute v0.1.6's Go backend prints its
@@ -161,13 +181,12 @@ func silenceStdout() (restore func()) {
 
 func describe(b compute.Backend, config string) string {
 	if strings.HasPrefix(config, "go") {
-		simd := "without SIMD"
 		if SIMD {
-			simd = "SIMD"
+			return "pure Go, SIMD"
 		}
-		return fmt.Sprintf("%s (pure Go, %s)", config, simd)
+		return "pure Go, without SIMD"
 	}
-	return fmt.Sprintf("%s (%s)", config, b.Description())
+	return b.Description()
 }
 
 func firstLine(err error) string {

@@ -1,7 +1,6 @@
 package backend
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,18 +29,20 @@ func TestChooseDefaultsToDeadlockFreeGo(t *testing.T) {
 	if c.Config != "go:parallelism=-1" {
 		t.Fatalf("default backend %q, want go:parallelism=-1", c.Config)
 	}
-	var notice bytes.Buffer
-	b, err := New(&notice)
+	b, made, err := New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Finalize()
-	line := notice.String()
-	if !strings.HasPrefix(line, "lab: backend go:parallelism=-1 (pure Go, ") || !strings.Contains(line, "no PJRT plugin") {
-		t.Errorf("notice %q", line)
+	line := made.String()
+	if !strings.HasPrefix(line, "go:parallelism=-1 (pure Go, ") || !strings.Contains(line, "no PJRT plugin") {
+		t.Errorf("choice %q", line)
 	}
-	if strings.Contains(line, "warning") != !SIMD {
-		t.Errorf("the SIMD warning must appear exactly when built without GOEXPERIMENT=simd: %q", line)
+	if strings.Contains(line, "without SIMD") != !SIMD {
+		t.Errorf("the choice must say when the build lacks GOEXPERIMENT=simd: %q", line)
+	}
+	if made.GPU() || !made.CPU() {
+		t.Errorf("pure Go reported as GPU: %+v", made)
 	}
 }
 
@@ -71,7 +72,7 @@ func TestFindsJAXCUDAPlugin(t *testing.T) {
 
 func TestBadBackendIsAnErrorNotAPanic(t *testing.T) {
 	t.Setenv("GOMLX_BACKEND", "nosuchbackend")
-	if _, err := New(nil); err == nil || !strings.Contains(err.Error(), "nosuchbackend") {
+	if _, _, err := New(); err == nil || !strings.Contains(err.Error(), "nosuchbackend") {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -84,14 +85,17 @@ func TestBrokenPluginFallsBackToGo(t *testing.T) {
 	t.Setenv("GOMLX_BACKEND", "")
 	os.Unsetenv("GOMLX_BACKEND")
 	t.Setenv("PYTHONPATH", site)
-	var notice bytes.Buffer
-	b, err := New(&notice)
+	if c := Choose(); !c.GPU() {
+		t.Fatalf("the broken plugin should have been chosen first, got %+v", c)
+	}
+	b, made, err := New()
 	if err != nil {
 		t.Fatalf("a broken plugin must fall back to pure Go, got %v", err)
 	}
 	defer b.Finalize()
-	if !strings.Contains(notice.String(), "go:parallelism=-1") || !strings.Contains(notice.String(), "failed") {
-		t.Errorf("notice %q should name the fallback and the failure", notice.String())
+	// The Choice returned is the one made: pure Go, saying why — not the CUDA plugin Choose found.
+	if made.Config != GoConfig || made.GPU() || !strings.Contains(made.Reason, "failed") || !strings.Contains(made.Reason, "xla_cuda_plugin.so") {
+		t.Errorf("after the fallback the choice is %+v; want %s, not a GPU, naming the failed plugin", made, GoConfig)
 	}
 }
 

@@ -36,7 +36,7 @@ func testParity(t *testing.T, compute dtypes.DType, tol, logitTol float64) {
 		t.Fatal(err)
 	}
 	m.Compute = compute
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func TestDemoModelMatchesTransformers(t *testing.T) {
 			t.Fatalf("%q: ids %v, transformers %v", text, got, golden.IDs[i])
 		}
 	}
-	b, _ := backend.Default()
+	b, _, _ := backend.Default()
 	enc, err := tok.EncodeBatch(golden.Texts, tokenize.Options{MaxLength: 77})
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@ func TestZeroShotAgreesWithTheModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := backend.Default()
+	b, _, _ := backend.Default()
 	classes := []string{"cat", "dog", "church", "golf ball"}
 	pixels := make([]float32, 2*3*224*224)
 	for i := range pixels {

@@ -21,7 +21,7 @@ func referenceDir(t testing.TB) string { return reference.Dir(t, "distilbert-tin
 
 func testBackend(t testing.TB) compute.Backend {
 	t.Helper()
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func clipInputs(t *testing.T, ref string) (ids, pixels *tensors.Tensor) {
 // forward runs CLIP's logits_per_image and normalised image embeddings.
 func forward(t *testing.T, m *clip.Model, ids, pixels *tensors.Tensor) (logits, embeds []float32) {
 	t.Helper()
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestLoRAParity(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids, pixels := clipInputs(t, ref)
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +313,7 @@ func TestLoRADistilBERTParity(t *testing.T) {
 		}
 		return tensors.FromFlatDataAndDimensions(v, a.Shape...)
 	}
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		t.Fatal(err)
 	}

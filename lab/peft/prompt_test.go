@@ -77,7 +77,7 @@ func TestPromptLearnerParity(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, pixels := clipInputs(t, reference.Dir(t, "clip-tiny-random"))
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestPromptLearnerStartsAtZeroShot(t *testing.T) {
 	if p.Context != 5 || p.Init != "a centered satellite photo of" {
 		t.Fatalf("context %d %q", p.Context, p.Init)
 	}
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func BenchmarkPromptLearnerStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	be, err := backend.Default()
+	be, _, err := backend.Default()
 	if err != nil {
 		b.Fatal(err)
 	}

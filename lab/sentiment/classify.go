@@ -55,7 +55,7 @@ func LoadClassifier(ctx context.Context, model, adapter string) (*Classifier, er
 	if err != nil {
 		return nil, err
 	}
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		return nil, err
 	}

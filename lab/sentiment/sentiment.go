@@ -88,7 +88,7 @@ func Setup(ctx context.Context, o Options) (*Lab, error) {
 			return nil, err
 		}
 	}
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		return nil, err
 	}

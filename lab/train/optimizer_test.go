@@ -132,7 +132,7 @@ func TestAdamWStepsMatchTorch(t *testing.T) {
 	if want := len(m.Config.WeightShapes(true)); len(opt.Names()) != want {
 		t.Fatalf("NewAdamW(nil) found %d parameters, the model has %d", len(opt.Names()), want)
 	}
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		t.Fatal(err)
 	}

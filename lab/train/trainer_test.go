@@ -51,7 +51,7 @@ func demoTrainer(t testing.TB, args train.Args) *train.Trainer {
 		}
 		return out
 	}
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		t.Fatal(err)
 	}

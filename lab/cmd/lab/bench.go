@@ -181,7 +181,7 @@ func benchCLIPTower(batch, batches, layers int) (benchResult, error) {
 		cfg.Vision.NumHiddenLayers = layers
 	}
 	cfg.Text.NumHiddenLayers, cfg.Text.VocabSize = 1, 1000 // unused here; keeps the random init quick
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		return benchResult{}, err
 	}
@@ -327,7 +327,7 @@ func benchFinetune(ctx context.Context, n, batch, layers int) (benchResult, erro
 		cfg.NLayers = layers
 	}
 	cfg.ID2Label, cfg.Label2ID = map[string]string{"0": "NEGATIVE", "1": "POSITIVE"}, map[string]int{"NEGATIVE": 0, "POSITIVE": 1}
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		return benchResult{}, err
 	}
@@ -382,7 +382,7 @@ func benchZeroShot(n, batch, layers int) (benchResult, error) {
 	if layers > 0 {
 		cfg.Vision.NumHiddenLayers, cfg.Text.NumHiddenLayers = layers, layers
 	}
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		return benchResult{}, err
 	}
@@ -480,7 +480,7 @@ func benchDistilBERT(layers int, head bool) (*distilbert.Model, compute.Backend,
 	if layers > 0 {
 		cfg.NLayers = layers
 	}
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -48,7 +48,7 @@ func runCLIPEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	m.Compute = compute
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		return err
 	}

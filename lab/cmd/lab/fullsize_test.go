@@ -24,7 +24,7 @@ func TestFullSizeGoldens(t *testing.T) {
 	if dir == "" {
 		t.Skip("LAB_FULL_GOLDENS not set: point it at the output of goldens/bench/hf_full_goldens.py")
 	}
-	b, err := backend.Default()
+	b, _, err := backend.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
