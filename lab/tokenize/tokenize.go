@@ -13,6 +13,8 @@ package tokenize
 import (
 	"fmt"
 	"slices"
+
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // Padding chooses how EncodeBatch pads rows.
@@ -46,6 +48,11 @@ type Options struct {
 	// (and the reference inputs) pad with 0, while HF's CLIPTokenizerFast
 	// pads with <|endoftext|>, e.g. Options{Pad: PadFixed, PadID: new(0)}.
 	PadID *int
+	// PadToMultipleOf rounds the padded length up to a multiple of this
+	// (HF's pad_to_multiple_of); 0 keeps tokenizer.json's own setting. A
+	// batch padded to a multiple of 8 compiles a handful of graph shapes
+	// over a corpus instead of one per length.
+	PadToMultipleOf int
 }
 
 // Batch is a padded batch: IDs[i] and Mask[i] have the same length, and
@@ -76,6 +83,17 @@ func (b *Batch) Int32() (ids, mask []int32, rows, cols int, err error) {
 		}
 	}
 	return ids, mask, rows, cols, nil
+}
+
+// Tensors are the batch as the int32 tensors [rows, cols] a model takes:
+// input_ids and attention_mask. Rows of unequal length (PadNone) are an
+// error.
+func (b *Batch) Tensors() (ids, mask *tensors.Tensor, err error) {
+	idv, mv, rows, cols, err := b.Int32()
+	if err != nil {
+		return nil, nil, err
+	}
+	return tensors.FromFlatDataAndDimensions(idv, rows, cols), tensors.FromFlatDataAndDimensions(mv, rows, cols), nil
 }
 
 // Tokenizer encodes text into ids. It is safe for concurrent use.
@@ -127,8 +145,7 @@ func (t *Tokenizer) EncodeBatch(texts []string, o Options) (*Batch, error) {
 	if !o.NoTruncate && maxLen < nSpecial {
 		return nil, fmt.Errorf("tokenize: max length %d leaves no room for the %d special tokens", maxLen, nSpecial)
 	}
-	b := &Batch{IDs: make([][]int, len(texts)), Mask: make([][]int, len(texts)), Lengths: make([]int, len(texts))}
-	longest := 0
+	rows := make([][]int, len(texts))
 	for i, text := range texts {
 		ids := t.enc.encode(text)
 		if !o.NoTruncate {
@@ -137,6 +154,23 @@ func (t *Tokenizer) EncodeBatch(texts []string, o Options) (*Batch, error) {
 		if !o.SkipSpecialTokens {
 			ids = t.addSpecial(ids)
 		}
+		rows[i] = ids
+	}
+	return t.Pad(rows, o)
+}
+
+// Pad pads rows that are already encoded (special tokens included) into a
+// batch, as HF's tokenizer.pad does for a data collator: the padding
+// strategy, length and id of o, the side tokenizer.json says. It never
+// truncates; a row longer than a fixed length is an error.
+func (t *Tokenizer) Pad(rows [][]int, o Options) (*Batch, error) {
+	maxLen := o.MaxLength
+	if maxLen <= 0 {
+		maxLen = t.maxLength
+	}
+	b := &Batch{IDs: make([][]int, len(rows)), Mask: make([][]int, len(rows)), Lengths: make([]int, len(rows))}
+	longest := 0
+	for i, ids := range rows {
 		b.IDs[i] = ids
 		b.Lengths[i] = len(ids)
 		longest = max(longest, len(ids))
@@ -160,8 +194,12 @@ func (t *Tokenizer) EncodeBatch(texts []string, o Options) (*Batch, error) {
 	case PadFixed:
 		target = fixed
 	}
-	if target >= 0 && t.padMultiple > 1 && target%t.padMultiple != 0 {
-		target += t.padMultiple - target%t.padMultiple
+	multiple := t.padMultiple
+	if o.PadToMultipleOf > 0 {
+		multiple = o.PadToMultipleOf
+	}
+	if target >= 0 && multiple > 1 && target%multiple != 0 {
+		target += multiple - target%multiple
 	}
 	padID := t.padID
 	if o.PadID != nil {
@@ -176,7 +214,7 @@ func (t *Tokenizer) EncodeBatch(texts []string, o Options) (*Batch, error) {
 		if target >= 0 {
 			width = target
 		}
-		row := make([]int, width)
+		row := make([]int, width) // a new row: the caller's stays as it was
 		mask := make([]int, width)
 		off := 0
 		if t.padLeft {

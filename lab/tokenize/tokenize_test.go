@@ -213,6 +213,55 @@ func TestEncodeBatch(t *testing.T) {
 	}
 }
 
+// Pad is what a data collator uses: rows encoded once (e.g. by datasets.Map)
+// padded per batch, to the longest or to a multiple of 8, never truncated.
+func TestPadEncodedRows(t *testing.T) {
+	tok := loadBERT(t)
+	texts := []string{"a long sentence about a film", "short"}
+	enc, err := tok.EncodeBatch(texts, Options{Pad: PadNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := [][]int{enc.IDs[0], enc.IDs[1]}
+	longest, err := tok.Pad(rows, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, _ := tok.EncodeBatch(texts, Options{})
+	for i := range texts {
+		if !slices.Equal(longest.IDs[i], direct.IDs[i]) || !slices.Equal(longest.Mask[i], direct.Mask[i]) {
+			t.Errorf("row %d: Pad gave %v, EncodeBatch %v", i, longest.IDs[i], direct.IDs[i])
+		}
+	}
+	if len(rows[1]) != len(enc.IDs[1]) {
+		t.Error("Pad changed the caller's row")
+	}
+	eight, err := tok.Pad(rows, Options{PadToMultipleOf: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := len(enc.IDs[0])
+	if want := (w + 7) / 8 * 8; len(eight.IDs[0]) != want || len(eight.IDs[1]) != want {
+		t.Errorf("padded to %d and %d, want %d (longest %d rounded up to 8)", len(eight.IDs[0]), len(eight.IDs[1]), want, w)
+	}
+	if eight.Lengths[1] != len(rows[1]) {
+		t.Errorf("Lengths[1] = %d, want %d", eight.Lengths[1], len(rows[1]))
+	}
+	ids, mask, err := eight.Tensors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dims := ids.Shape().Dimensions; len(dims) != 2 || dims[0] != 2 || dims[1] != len(eight.IDs[0]) || !mask.Shape().Equal(ids.Shape()) {
+		t.Errorf("tensors of shape %v and %v", ids.Shape(), mask.Shape())
+	}
+	if _, _, err := enc.Tensors(); err == nil {
+		t.Error("Tensors of a ragged batch did not fail")
+	}
+	if _, err := tok.Pad([][]int{make([]int, 20)}, Options{Pad: PadFixed, MaxLength: 8}); err == nil {
+		t.Error("a row longer than the fixed length did not fail")
+	}
+}
+
 // tinyJSON is a small WordPiece tokenizer.json; edits of it make the
 // malformed files below.
 const tinyJSON = `{
