@@ -32,7 +32,7 @@ test-real-weights:
 	echo "LAB_MINILM_DIR=$$dir go test -run BERTRealWeights ./lab/distilbert/"; \
 	LAB_MINILM_DIR=$$dir $(GO) test -count=1 -v -run BERTRealWeights ./lab/distilbert/
 
-## kernels: install the Jupyter kernels ("Go · lab (CPU)") for your user
+## kernels: build GoNB, goimports and gopls and install the Jupyter kernel "Go · lab (CPU)" for your user
 kernels:
 	kernels/install.sh
 

@@ -10,11 +10,14 @@ for s in docker/*.sh kernels/install.sh; do bash -n "$s"; done
 data=$(mktemp -d)
 JUPYTER_DATA_DIR=$data kernels/install.sh --cuda >/dev/null
 python3 - "$data" <<'PY'
-import json, sys
+import json, shutil, sys
 for k, backend in (("go-lab-cpu", "go:parallelism=-1"), ("go-lab-cuda", "xla:cuda,preallocate=false")):
     spec = json.load(open(f"{sys.argv[1]}/kernels/{k}/kernel.json"))
     assert spec["env"]["GOMLX_BACKEND"] == backend and spec["env"]["GOEXPERIMENT"] == "simd", spec
-print("docker/check: kernelspecs ok")
+    # GoNB runs go and goimports, and gopls for completion and hover, from the kernel's PATH.
+    for tool in ("go", "goimports", "gopls"):
+        assert shutil.which(tool, path=spec["env"]["PATH"]), f"{tool} is not on {k}'s PATH"
+print("docker/check: kernelspecs ok (go, goimports and gopls on their PATH)")
 PY
 
 site=$(docker/install-pjrt-cuda.sh --check)

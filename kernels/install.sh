@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the lab's Jupyter kernels: builds GoNB and goimports from this module's pinned versions
-# and registers "Go · lab (CPU)" — and "Go · lab (CUDA)" when asked with --cuda — under
-# $JUPYTER_DATA_DIR/kernels (default ~/.local/share/jupyter/kernels).
+# Installs the lab's Jupyter kernels: builds GoNB and goimports from this module's pinned versions and
+# gopls (GoNB's completion and hover) at the version pinned below, into $GOBIN (default
+# $(go env GOPATH)/bin), and registers "Go · lab (CPU)" — and "Go · lab (CUDA)" when asked with
+# --cuda — under $JUPYTER_DATA_DIR/kernels (default ~/.local/share/jupyter/kernels).
 #
 #   kernels/install.sh            # CPU kernel
 #   kernels/install.sh --cuda     # CPU and CUDA kernels
@@ -14,9 +15,18 @@ gobin=${GOBIN:-$(go env GOPATH)/bin}
 mkdir -p "$gobin"
 # From inside the module, so that the versions pinned in go.mod are the ones built.
 GOBIN=$gobin GOEXPERIMENT=simd go install github.com/janpfeifer/gonb golang.org/x/tools/cmd/goimports
+# gopls is its own module, not a dependency of the lab: installed at an exact version from outside this
+# module (no go.work, no GOFLAGS such as -mod or -modfile). v0.23.0 is the newest gopls for Go 1.26
+# (v0.24.0 needs Go 1.27). Without gopls GoNB logs "Program gopls is not installed" at every kernel
+# start, and has no completion or hover. Kept when already there at that version: `go install @version`
+# asks the proxy about deprecation each time, so a reinstall would fail offline.
+gopls_version=v0.23.0
+if [ "$(go version -m "$gobin/gopls" 2>/dev/null | awk '$1 == "mod" {print $3}')" != "$gopls_version" ]; then
+  (cd / && GOBIN=$gobin GOFLAGS= GOWORK=off GOEXPERIMENT=simd go install "golang.org/x/tools/gopls@$gopls_version")
+fi
 
 data=${JUPYTER_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/jupyter}
-# GoNB needs go and goimports on PATH; Jupyter starts kernels with a bare environment.
+# GoNB needs go, goimports and gopls on PATH; Jupyter starts kernels with a bare environment.
 path="$gobin:$(dirname "$go"):/usr/local/bin:/usr/bin:/bin"
 
 install_kernel() { # name, display name, backend
