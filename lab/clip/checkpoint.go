@@ -1,7 +1,6 @@
 package clip
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/go-translab/translab/lab/hub"
 	"github.com/go-translab/translab/lab/weights"
 )
 
@@ -43,24 +41,5 @@ func LoadDir(dir string) (*Model, error) {
 	if len(unexpected) > 0 {
 		return nil, fmt.Errorf("clip: %s: %d unexpected tensor(s) for CLIPModel: %s", src.Path(), len(unexpected), strings.Join(unexpected, ", "))
 	}
-	return &Model{Config: cfg, Store: store}, nil
-}
-
-// Files a CLIP directory may hold: the config, one of the checkpoint layouts, the tokenizer and the
-// image processor's configuration.
-var ModelFiles = []string{
-	"config.json", hub.Optional("model.safetensors"), hub.Optional("model.safetensors.index.json"),
-	hub.Optional("pytorch_model.bin"), hub.Optional("tokenizer.json"), hub.Optional("tokenizer_config.json"),
-	hub.Optional("preprocessor_config.json"), hub.Optional("special_tokens_map.json"),
-}
-
-// Load loads CLIP from an HF-format directory or a hub id, fetching into the shared hub cache when
-// needed, and returns the directory too (the tokenizer and image processor live beside the weights).
-func Load(ctx context.Context, c *hub.Client, pathOrID string) (*Model, string, error) {
-	dir, err := hub.Resolve(ctx, c, pathOrID, ModelFiles...)
-	if err != nil {
-		return nil, "", err
-	}
-	m, err := LoadDir(dir)
-	return m, dir, err
+	return &Model{Config: cfg, Store: store, Dir: dir}, nil
 }

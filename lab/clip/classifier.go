@@ -14,15 +14,15 @@ import (
 const ClassifierHead = "classifier"
 
 // AddClassifier gives the model a linear head on its normalised image embeddings, initialised
-// from a zero-shot classifier: the weight is exp(logit_scale) times the class embeddings and the
-// bias is zero, so before any training the head's logits are the zero-shot logits. Fine-tuning
+// from a zero-shot classifier's class embeddings (normalised, [classes, projection_dim]): the
+// weight is exp(logit_scale) times the class embeddings and the bias is zero, so before any training the head's logits are the zero-shot logits. Fine-tuning
 // from there (the "zero-shot initialised head" of WiSE-FT and FLYP) starts from CLIP's own
 // knowledge of the classes rather than from chance. A head already there is replaced.
-func (m *Model) AddClassifier(z *ZeroShot) error {
+func (m *Model) AddClassifier(classEmbeds []float32, classes int) error {
 	d := m.Config.ProjectionDim
-	k := len(z.Classes)
-	if len(z.ClassEmbeds) != k*d {
-		return fmt.Errorf("clip: %d class embedding values for %d classes of width %d", len(z.ClassEmbeds), k, d)
+	k := classes
+	if k < 1 || len(classEmbeds) != k*d {
+		return fmt.Errorf("clip: %d class embedding values for %d classes of width %d", len(classEmbeds), k, d)
 	}
 	scale64, err := m.LogitScale()
 	if err != nil {
@@ -30,7 +30,7 @@ func (m *Model) AddClassifier(z *ZeroShot) error {
 	}
 	scale := float32(scale64)
 	w := make([]float32, k*d)
-	for i, v := range z.ClassEmbeds {
+	for i, v := range classEmbeds {
 		w[i] = v * scale
 	}
 	for name, t := range map[string]*tensors.Tensor{

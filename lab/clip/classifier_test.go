@@ -1,6 +1,7 @@
 package clip
 
 import (
+	"math"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -24,30 +25,33 @@ func TestClassifierStartsAtZeroShot(t *testing.T) {
 		t.Fatal(err)
 	}
 	const classes, d = 3, 96
-	z := &ZeroShot{Model: m, Backend: b, Classes: []string{"a", "b", "c"}, ClassEmbeds: make([]float32, classes*d)}
+	embeds := make([]float32, classes*d)
 	for c := range classes { // three unit vectors, not axis-aligned
-		v := make([]float64, d)
-		for j := range v {
-			v[j] = float64((c+1)*(j%7) - 3*j%5)
+		var norm float64
+		for j := range d {
+			v := float64((c+1)*(j%7) - 3*j%5)
+			embeds[c*d+j], norm = float32(v), norm+v*v
 		}
-		normalizeInto(z.ClassEmbeds[c*d:(c+1)*d], v)
+		for j := range d {
+			embeds[c*d+j] /= float32(math.Sqrt(norm))
+		}
 	}
-	if err := m.AddClassifier(z); err != nil {
+	if err := m.AddClassifier(embeds, classes); err != nil {
 		t.Fatal(err)
 	}
 	pix, err := npy.Read(ref + "/inputs/pixel_values.npy")
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := pix.Shape[0]
-	emb, err := m.ImageEmbeddings(b, pix.F32, n)
+	// Zero-shot's logits are CLIPModel's logits_per_image with the class embeddings as the texts'.
+	zs, err := model.CallOnce(b, m.Store, func(_ *model.Scope, px, text *Node) *Node {
+		perImage, _ := m.Logits(m.Vision(px).Embeds, text)
+		return perImage
+	}, tensors.FromFlatDataAndDimensions(pix.F32, pix.Shape...), tensors.FromFlatDataAndDimensions(embeds, classes, d))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := z.Logits(emb, n)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := tensors.MustCopyFlatData[float32](zs)
 	out, err := model.CallOnce(b, m.Store, func(_ *model.Scope, px *Node) *Node { return m.ClassifierLogits(px) },
 		tensors.FromFlatDataAndDimensions(pix.F32, pix.Shape...))
 	if err != nil {
@@ -56,7 +60,7 @@ func TestClassifierStartsAtZeroShot(t *testing.T) {
 	if e := relErr(tensors.MustCopyFlatData[float32](out), want); e > 1e-5 {
 		t.Errorf("head logits differ from zero-shot's by %.3g", e)
 	}
-	if err := m.AddClassifier(&ZeroShot{Classes: []string{"a"}, ClassEmbeds: make([]float32, 5)}); err == nil {
+	if err := m.AddClassifier(make([]float32, 5), 1); err == nil {
 		t.Error("a head from embeddings of the wrong width was accepted")
 	}
 }

@@ -28,6 +28,9 @@ type Model struct {
 	Compute dtypes.DType
 	// Adapter, when set, changes the Linear layers (see lab/peft's LoRA).
 	Adapter weights.Adapter
+	// Dir is the directory the weights were loaded from ("" for a model made in memory): derived
+	// results (cached embeddings) are named after its files.
+	Dir string
 
 	mu                  sync.Mutex
 	textExec, imageExec *cachedExec

@@ -92,6 +92,24 @@ func Sample(rows []Row, n int, seed uint64) []Row {
 	return out
 }
 
+// Texts are the rows' texts, in order: what a tokenizer or feature extractor takes.
+func Texts(rows []Row) []string {
+	t := make([]string, len(rows))
+	for i, r := range rows {
+		t[i] = r.Text
+	}
+	return t
+}
+
+// Labels are the rows' labels, in order: what a classifier is fitted on and scored against.
+func Labels(rows []Row) []int {
+	y := make([]int, len(rows))
+	for i, r := range rows {
+		y[i] = r.Label
+	}
+	return y
+}
+
 // Map applies f to every row and returns the results, leaving rows as they
 // were: f gets a copy whose Fields map is its own, so it may add fields
 // (token ids, features) without touching the originals. It stops at the

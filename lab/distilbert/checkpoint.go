@@ -90,7 +90,7 @@ func LoadDir(dir string, head Head) (*Model, error) {
 	if len(unexpected) > 0 {
 		return nil, fmt.Errorf("distilbert: %s: %d unexpected tensor(s) for DistilBERT: %s", src.Path(), len(unexpected), strings.Join(unexpected, ", "))
 	}
-	return &Model{Config: cfg, Store: store, HasHead: hasHead}, nil
+	return &Model{Config: cfg, Store: store, HasHead: hasHead, Dir: dir}, nil
 }
 
 // loadBERT reads a BertModel checkpoint's encoder (see bert.go).
@@ -125,7 +125,7 @@ func loadBERT(dir string, raw []byte, head Head) (*Model, error) {
 	if len(unexpected) > 0 {
 		return nil, fmt.Errorf("distilbert: %s: %d unexpected tensor(s) for a BERT encoder: %s", src.Path(), len(unexpected), strings.Join(unexpected, ", "))
 	}
-	m := &Model{Config: cfg, Store: store}
+	m := &Model{Config: cfg, Store: store, Dir: dir}
 	if err := foldTokenType(m, src, prefix); err != nil {
 		return nil, err
 	}

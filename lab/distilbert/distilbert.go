@@ -33,9 +33,12 @@ type Model struct {
 	Compute dtypes.DType
 	// Adapter, when set, changes the Linear layers (see lab/peft's LoRA).
 	Adapter weights.Adapter
+	// Dir is the directory the weights were loaded from ("" for a model made in memory): derived
+	// results (cached features) are named after its files.
+	Dir string
 
-	mu         sync.Mutex
-	logitsExec *cachedExec
+	mu                     sync.Mutex
+	encodeExec, logitsExec *cachedExec
 }
 
 // VarPath is the store path of an HF parameter name.

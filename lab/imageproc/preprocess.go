@@ -151,18 +151,43 @@ func (c *Config) normalizeInto(dst []float32, t *RGB) {
 // workers <= 0 uses GOMAXPROCS. All images must end up the same size (always true with a centre
 // crop). An error names the index of the first image that failed.
 func (c *Config) Batch(images [][]byte, workers int) ([]float32, int, int, error) {
-	if err := c.Validate(); err != nil {
+	b, err := c.BatchEach(images, workers)
+	if err != nil {
 		return nil, 0, 0, err
 	}
+	for i, err := range b.Errs {
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("image %d: %w", i, err)
+		}
+	}
+	return b.Pixels, b.Height, b.Width, nil
+}
+
+// Preprocessed is a batch after BatchEach: the pixel values of the images that could be decoded,
+// in input order, and the error of each one that could not.
+type Preprocessed struct {
+	Pixels        []float32 // [len(Kept), 3, Height, Width]
+	Kept          []int     // the input index of each image in Pixels
+	Errs          []error   // per input image; nil where it was kept
+	Height, Width int
+}
+
+// BatchEach is Batch for a run over thousands of images, where one corrupt file must not stop the
+// rest: images that fail to decode are left out and their errors returned one per image. The error
+// result is for what no image can fix (an invalid configuration, sizes that differ).
+func (c *Config) BatchEach(images [][]byte, workers int) (*Preprocessed, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	out := &Preprocessed{Errs: make([]error, len(images))}
 	if len(images) == 0 {
-		return nil, 0, 0, nil
+		return out, nil
 	}
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, len(images))
 	results := make([]*RGB, len(images))
-	errs := make([]error, len(images))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range workers {
@@ -172,7 +197,7 @@ func (c *Config) Batch(images [][]byte, workers int) ([]float32, int, int, error
 				if err == nil {
 					img, err = c.Transform(img)
 				}
-				results[i], errs[i] = img, err
+				results[i], out.Errs[i] = img, err
 			}
 		})
 	}
@@ -181,20 +206,21 @@ func (c *Config) Batch(images [][]byte, workers int) ([]float32, int, int, error
 	}
 	close(next)
 	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return nil, 0, 0, fmt.Errorf("image %d: %w", i, err)
-		}
-	}
-	w, h := results[0].Width, results[0].Height
-	per := 3 * w * h
-	out := make([]float32, len(images)*per)
 	for i, t := range results {
-		if t.Width != w || t.Height != h {
-			return nil, 0, 0, fmt.Errorf("image %d: size %d×%d after preprocessing differs from image 0's %d×%d; enable the centre crop",
-				i, t.Width, t.Height, w, h)
+		if out.Errs[i] != nil {
+			continue
 		}
-		c.normalizeInto(out[i*per:(i+1)*per], t)
+		if len(out.Kept) == 0 {
+			out.Width, out.Height = t.Width, t.Height
+			out.Pixels = make([]float32, 0, len(images)*3*t.Width*t.Height)
+		} else if t.Width != out.Width || t.Height != out.Height {
+			return nil, fmt.Errorf("image %d: size %d×%d after preprocessing differs from image %d's %d×%d; enable the centre crop",
+				i, t.Width, t.Height, out.Kept[0], out.Width, out.Height)
+		}
+		per := 3 * t.Width * t.Height
+		out.Pixels = append(out.Pixels, make([]float32, per)...)
+		c.normalizeInto(out.Pixels[len(out.Pixels)-per:], t)
+		out.Kept = append(out.Kept, i)
 	}
-	return out, h, w, nil
+	return out, nil
 }

@@ -8,8 +8,10 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -201,4 +203,39 @@ func ExampleConfig_Batch() {
 	pixels, h, w, err := c.Batch([][]byte{data, data}, 0)
 	fmt.Println(len(pixels), h, w, err)
 	// Output: 301056 224 224 <nil>
+}
+
+// BatchEach leaves a corrupt image out, says which and why, and keeps the others' pixels exactly
+// as Batch computes them.
+func TestBatchEachSkipsCorruptImages(t *testing.T) {
+	encode := func(shade uint8) []byte {
+		img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+		for i := range img.Pix {
+			img.Pix[i] = shade + uint8(i%17)
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	good1, good2 := encode(10), encode(120)
+	c := DefaultCLIP()
+	b, err := c.BatchEach([][]byte{good1, []byte("not an image"), good2}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Kept) != 2 || b.Kept[0] != 0 || b.Kept[1] != 2 || b.Errs[1] == nil || b.Errs[0] != nil || b.Errs[2] != nil {
+		t.Fatalf("kept %v, errors %v", b.Kept, b.Errs)
+	}
+	want, _, _, err := c.Batch([][]byte{good1, good2}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(b.Pixels, want) {
+		t.Error("the kept images' pixels differ from Batch's")
+	}
+	if _, _, _, err := c.Batch([][]byte{good1, []byte("x")}, 1); err == nil || !strings.Contains(err.Error(), "image 1") {
+		t.Errorf("Batch must still fail on the first bad image, naming it: %v", err)
+	}
 }

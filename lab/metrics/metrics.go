@@ -314,3 +314,20 @@ func pairwiseSum(a []float64) float64 {
 		return pairwiseSum(a[:half]) + pairwiseSum(a[half:])
 	}
 }
+
+// Argmax is the index of the largest value of each row of a row-major [n, k] matrix of scores
+// (logits, decision values) — the predicted class. The first maximum wins, as numpy's argmax.
+func Argmax[T float32 | float64](rows []T, k int) []int {
+	out := make([]int, len(rows)/k)
+	for i := range out {
+		row := rows[i*k : (i+1)*k]
+		best := 0
+		for c := 1; c < k; c++ {
+			if row[c] > row[best] {
+				best = c
+			}
+		}
+		out[i] = best
+	}
+	return out
+}

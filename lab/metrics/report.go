@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/go-translab/translab/lab/show"
 )
 
 // Scores is one averaged row of a report.
@@ -155,4 +157,24 @@ func (r Report) HTML() string {
 	row("weighted avg", num(r.Weighted.Precision), num(r.Weighted.Recall), num(r.Weighted.F1), r.Support)
 	b.WriteString("</tbody>\n</table>\n")
 	return b.String()
+}
+
+// Text is the report as classification_report prints it, so a Report shows in a terminal as is.
+func (r Report) Text() string { return r.String() }
+
+// Table is the report as a table titled title, for a notebook: the same rows and numbers.
+func (r Report) Table(title string) *show.Table {
+	t := &show.Table{Title: title, Header: []string{"", "precision", "recall", "f1-score", "support"}}
+	num := func(v float64) string { return fmt.Sprintf("%.*f", r.Digits, v) }
+	for _, c := range r.Classes {
+		t.Add(c.Name, num(c.Precision), num(c.Recall), num(c.F1), c.Support)
+	}
+	if r.MicroIsAccuracy {
+		t.Add("accuracy", "", "", num(r.Micro.F1), r.Support)
+	} else {
+		t.Add("micro avg", num(r.Micro.Precision), num(r.Micro.Recall), num(r.Micro.F1), r.Support)
+	}
+	t.Add("macro avg", num(r.Macro.Precision), num(r.Macro.Recall), num(r.Macro.F1), r.Support)
+	t.Add("weighted avg", num(r.Weighted.Precision), num(r.Weighted.Recall), num(r.Weighted.F1), r.Support)
+	return t
 }

@@ -15,6 +15,8 @@ import (
 	"log"
 	"math"
 	"slices"
+
+	"github.com/go-translab/translab/lab/metrics"
 )
 
 // Solver selects the liblinear optimiser.
@@ -344,14 +346,7 @@ func (m *Model) labels(scores []float64, n int) []int {
 			}
 			continue
 		}
-		row := scores[i*k : (i+1)*k]
-		best := 0 // first maximum wins, like numpy's argmax
-		for c := range row {
-			if row[c] > row[best] {
-				best = c
-			}
-		}
-		out[i] = m.Classes[best]
+		out[i] = m.Classes[metrics.Argmax(scores[i*k:(i+1)*k], k)[0]]
 	}
 	return out
 }

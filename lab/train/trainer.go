@@ -18,86 +18,59 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/go-translab/translab/lab/collate"
+	"github.com/go-translab/translab/lab/datasets"
 	"github.com/go-translab/translab/lab/metrics"
 	"github.com/go-translab/translab/lab/show"
 )
 
-// Example is one labelled input: a tokenised sequence (special tokens included, not padded) for a
-// text classifier, or an image's pixel values (channels × height × width, flattened) — or any
-// fixed-size features of it, such as a frozen tower's embedding — for an image classifier.
-type Example struct {
-	IDs    []int
-	Pixels []float32
-	Label  int
-}
-
-// Model is what the Trainer trains: a store of variables and a classifier's forward pass, which
-// must apply dropout only when the store says the graph is training. Only the store's trainable
-// variables are updated (see lab/peft's Freeze).
+// Model is what the Trainer trains: a store of variables and a classifier's forward pass over the
+// tensors a Collator makes (input_ids and attention_mask, pixel values, embeddings …), returning
+// logits [batch, classes]. Forward must apply dropout only when the store says the graph is
+// training. Only the store's trainable variables are updated (see lab/peft's Freeze).
 type Model struct {
-	Store *model.Store
-	// Logits classifies token ids and their attention mask [batch, seq] (a text classifier).
-	Logits func(ids, mask *Node) *Node
-	PadID  int
-	// ImageLogits classifies pixel values [batch, channels·height·width] (an image classifier);
-	// set it instead of Logits.
-	ImageLogits func(pixels *Node) *Node
+	Store   *model.Store
+	Forward func(inputs []*Node) *Node
 }
 
-// logits runs the model on a batch's inputs (ids and mask, or pixels).
-func (m Model) logits(in []*Node) *Node {
-	if m.ImageLogits != nil {
-		return m.ImageLogits(in[0])
-	}
-	return m.Logits(in[0], in[1])
-}
-
-// Args are the Trainer's settings, named after HF's TrainingArguments; zero values take HF's
-// defaults (see withDefaults).
-type Args struct {
-	OutputDir     string
-	LearningRate  float64 // 5e-5
-	BatchSize     int     // 8 (per_device_train_batch_size)
-	EvalBatchSize int     // 8
-	Epochs        int     // 3
-	WeightDecay   float64 // 0
-	WarmupSteps   int
-	WarmupRatio   float64
-	MaxGradNorm   float64 // 1; negative disables clipping
-	Seed          uint64  // 42
-	MetricForBest string  // "loss" (eval loss, lower is better) unless set, e.g. "balanced_accuracy"
-	Patience      int     // early stopping after this many evaluations without improvement; 0: never
-	Threshold     float64 // the improvement that counts for early stopping
-	LoadBestAtEnd bool
-	ResumeFrom    string // a checkpoint directory, or "last" for the newest in OutputDir
-	Progress      io.Writer
+// Config is what HF's Trainer(...) is given: the model, the arguments, the two datasets, the data
+// collator, the metrics function and the callbacks — plus the backend to run on and the class names.
+type Config struct {
+	Backend  compute.Backend
+	Model    Model
+	Args     Args
+	// TrainDataset and EvalDataset are rows whose fields the Collator reads (e.g. input_ids added
+	// by datasets.Map) and whose Label is the class.
+	TrainDataset []datasets.Row
+	EvalDataset  []datasets.Row
+	Collator     collate.Collator
+	// ComputeMetrics scores each evaluation; nil is ClassificationMetrics.
+	ComputeMetrics func(EvalPrediction) (map[string]float64, error)
+	Callbacks      []Callback
+	Classes        []string // the label names; labels are 0..len(Classes)-1
+	// Name says what is trained (e.g. "DistilBERT + LoRA r=8"): tables and curves are titled with it.
+	Name string
+	// Progress receives a progress bar per epoch and the trainer's notices; nil keeps quiet.
+	Progress io.Writer
 	// AfterStep, when set, is called after every optimizer step (the tests use it to kill a run).
 	AfterStep func(epoch, step int)
 }
 
-func (a Args) withDefaults() Args {
-	if a.LearningRate == 0 {
-		a.LearningRate = 5e-5
-	}
-	if a.BatchSize <= 0 {
-		a.BatchSize = 8
-	}
-	if a.EvalBatchSize <= 0 {
-		a.EvalBatchSize = a.BatchSize
-	}
-	if a.Epochs <= 0 {
-		a.Epochs = 3
-	}
-	if a.MaxGradNorm == 0 {
-		a.MaxGradNorm = 1
-	}
-	if a.Seed == 0 {
-		a.Seed = 42
-	}
-	if a.MetricForBest == "" {
-		a.MetricForBest = "loss"
-	}
-	return a
+// EvalPrediction is what HF's compute_metrics receives: the logits of every evaluation example
+// [n, classes] (row-major) and their labels.
+type EvalPrediction struct {
+	Logits  []float32
+	Labels  []int
+	Classes int
+}
+
+// Predictions are the best class of each example: the argmax of its logits.
+func (p EvalPrediction) Predictions() []int { return metrics.Argmax(p.Logits, p.Classes) }
+
+// ClassificationMetrics is the lab's compute_metrics: accuracy, balanced accuracy, and precision,
+// recall and F1 (binary on class 1 with two classes, macro-averaged otherwise).
+func ClassificationMetrics(p EvalPrediction) (map[string]float64, error) {
+	return Scores(p.Labels, p.Predictions(), p.Classes)
 }
 
 // EpochLog is one row of the training history: what HF's Trainer logs at each evaluation.
@@ -112,6 +85,8 @@ type EpochLog struct {
 
 // History is the per-epoch log plus the loss of every step, for the curve.
 type History struct {
+	Name       string     `json:"name,omitempty"` // what was trained, for titles
+	Metric     string     `json:"metric_for_best_model,omitempty"`
 	Epochs     []EpochLog `json:"epochs"`
 	StepLosses []float64  `json:"step_losses"`
 	Best       string     `json:"best_checkpoint"`
@@ -119,9 +94,16 @@ type History struct {
 	Stopped    string     `json:"stopped,omitempty"` // why training ended early
 }
 
+func (h *History) titled(what string) string {
+	if h.Name == "" {
+		return what
+	}
+	return what + " — " + h.Name
+}
+
 // Table renders the history as the per-epoch table a notebook and the CLI show.
 func (h *History) Table() *show.Table {
-	t := &show.Table{Title: "Training history", Header: []string{"epoch", "step", "train loss", "eval loss"}}
+	t := &show.Table{Title: h.titled("Training history"), Header: []string{"epoch", "step", "train loss", "eval loss"}}
 	var names []string
 	if len(h.Epochs) > 0 {
 		for k := range h.Epochs[0].Metrics {
@@ -143,77 +125,96 @@ func (h *History) Table() *show.Table {
 	return t
 }
 
-// Trainer fine-tunes a classifier the way HF's Trainer does: padded batches in a seeded order,
-// AdamW with a linear schedule, an evaluation and a checkpoint each epoch, the best checkpoint kept,
-// early stopping, and resumption from a checkpoint.
-type Trainer struct {
-	Model   Model
-	Backend compute.Backend
-	Args    Args
-	Train   []Example
-	Eval    []Example
-	Labels  []string
+// Curve is the loss of every training step with the evaluation loss at each epoch's last step.
+func (h *History) Curve() *show.Chart {
+	c := &show.Chart{Title: h.titled("Loss"), XLabel: "step", YLabel: "loss", Series: []show.Series{{Name: "train (per step)", Y: h.StepLosses}}}
+	eval := show.Series{Name: "eval (per epoch)"}
+	for _, e := range h.Epochs {
+		eval.X, eval.Y = append(eval.X, float64(e.Step-1)), append(eval.Y, e.EvalLoss)
+	}
+	c.Series = append(c.Series, eval)
+	return c
+}
 
+// MetricCurve is an evaluation metric per epoch (the one that picks the best model when name is "").
+func (h *History) MetricCurve(name string) *show.Chart {
+	if name == "" {
+		name = h.Metric
+	}
+	s := show.Series{Name: name}
+	for _, e := range h.Epochs {
+		if v, ok := e.Metrics[name]; ok {
+			s.X, s.Y = append(s.X, float64(e.Epoch)), append(s.Y, v)
+		}
+	}
+	return &show.Chart{Title: h.titled("Validation " + name), XLabel: "epoch", YLabel: name, Series: []show.Series{s}}
+}
+
+// Trainer fine-tunes a classifier the way HF's Trainer does: collated batches in a seeded order,
+// AdamW with a linear schedule, an evaluation and a checkpoint each epoch, the best checkpoint
+// kept, callbacks such as early stopping, and resumption from a checkpoint.
+type Trainer struct {
+	Config
 	opt  *Optimizer
 	step *model.Exec
 	eval *model.Exec
 }
 
-// NewTrainer prepares the optimizer and the compiled steps.
-func NewTrainer(b compute.Backend, m Model, args Args, train, eval []Example, labels []string) (*Trainer, error) {
-	args = args.withDefaults()
-	if len(train) == 0 || len(eval) == 0 {
+// New checks the configuration and prepares the optimizer and the compiled steps.
+func New(c Config) (*Trainer, error) {
+	c.Args = c.Args.withDefaults()
+	a := c.Args
+	if err := a.validate(); err != nil {
+		return nil, err
+	}
+	if len(c.TrainDataset) == 0 || len(c.EvalDataset) == 0 {
 		return nil, errors.New("train: the training and evaluation sets must not be empty")
 	}
-	if args.OutputDir == "" {
-		return nil, errors.New("train: Args.OutputDir is needed for the checkpoints")
+	if c.Model.Store == nil || c.Model.Forward == nil || c.Collator == nil || c.Backend == nil {
+		return nil, errors.New("train: the Trainer needs a Backend, a Model with Store and Forward, and a Collator")
 	}
-	if (m.Logits == nil) == (m.ImageLogits == nil) {
-		return nil, errors.New("train: the Model needs either Logits (text) or ImageLogits (images)")
+	if len(c.Classes) < 2 {
+		return nil, fmt.Errorf("train: %d classes; a classifier needs at least two", len(c.Classes))
 	}
-	pixels := len(train[0].Pixels)
-	for i, set := range [][]Example{train, eval} {
-		for j, e := range set {
-			kind := []string{"training", "evaluation"}[i]
-			if e.Label < 0 || e.Label >= len(labels) {
-				return nil, fmt.Errorf("train: %s example %d: label %d (labels 0..%d)", kind, j, e.Label, len(labels)-1)
-			}
-			if m.ImageLogits == nil && len(e.IDs) == 0 {
-				return nil, fmt.Errorf("train: %s example %d: no token ids", kind, j)
-			}
-			if m.ImageLogits != nil && (len(e.Pixels) == 0 || len(e.Pixels) != pixels) {
-				return nil, fmt.Errorf("train: %s example %d: %d pixel values, want %d like the first", kind, j, len(e.Pixels), pixels)
+	for i, set := range [][]datasets.Row{c.TrainDataset, c.EvalDataset} {
+		for j, r := range set {
+			if r.Label < 0 || r.Label >= len(c.Classes) {
+				return nil, fmt.Errorf("train: %s example %d: label %d (labels 0..%d)", []string{"training", "evaluation"}[i], j, r.Label, len(c.Classes)-1)
 			}
 		}
 	}
-	steps := args.Epochs * ((len(train) + args.BatchSize - 1) / args.BatchSize)
-	warmup := args.WarmupSteps
-	if warmup == 0 && args.WarmupRatio > 0 {
-		warmup = int(math.Ceil(args.WarmupRatio * float64(steps)))
+	if c.ComputeMetrics == nil {
+		c.ComputeMetrics = ClassificationMetrics
+	}
+	steps := a.NumTrainEpochs * ((len(c.TrainDataset) + a.PerDeviceTrainBatchSize - 1) / a.PerDeviceTrainBatchSize)
+	warmup := a.WarmupSteps
+	if warmup == 0 && a.WarmupRatio > 0 {
+		warmup = int(math.Ceil(a.WarmupRatio * float64(steps)))
 	}
 	cfg := DefaultAdamW()
-	cfg.LR, cfg.WeightDecay, cfg.MaxGradNorm, cfg.WarmupSteps, cfg.TotalSteps = args.LearningRate, args.WeightDecay, max(args.MaxGradNorm, 0), warmup, steps
-	opt, err := NewAdamW(m.Store, nil, cfg)
+	cfg.LR, cfg.WeightDecay, cfg.MaxGradNorm, cfg.WarmupSteps, cfg.TotalSteps = a.LearningRate, a.WeightDecay, max(a.MaxGradNorm, 0), warmup, steps
+	opt, err := NewAdamW(c.Model.Store, nil, cfg)
 	if err != nil {
 		return nil, err
 	}
-	if err := m.Store.SetRNGStateFromSeed(int64(args.Seed)); err != nil {
+	if err := c.Model.Store.SetRNGStateFromSeed(int64(a.Seed)); err != nil {
 		return nil, err
 	}
-	t := &Trainer{Model: m, Backend: b, Args: args, Train: train, Eval: eval, Labels: labels, opt: opt}
-	// Inputs are the batch's tensors then the labels: ids, mask, labels or pixels, labels.
-	t.step, err = model.NewExec(b, m.Store, func(_ *model.Scope, in []*Node) []*Node {
+	t := &Trainer{Config: c, opt: opt}
+	forward := c.Model.Forward
+	// Inputs are the collated tensors, then the labels.
+	t.step, err = model.NewExec(c.Backend, c.Model.Store, func(_ *model.Scope, in []*Node) []*Node {
 		g := in[0].Graph()
-		m.Store.SetTraining(g, true)
-		loss := CrossEntropy(m.logits(in), in[len(in)-1])
+		c.Model.Store.SetTraining(g, true)
+		loss := CrossEntropy(forward(in[:len(in)-1]), in[len(in)-1])
 		norm, lr := opt.Step(g, loss)
 		return []*Node{loss, norm, lr}
 	})
 	if err != nil {
 		return nil, err
 	}
-	t.eval, err = model.NewExec(b, m.Store, func(_ *model.Scope, in []*Node) []*Node {
-		logits := m.logits(in)
+	t.eval, err = model.NewExec(c.Backend, c.Model.Store, func(_ *model.Scope, in []*Node) []*Node {
+		logits := forward(in[:len(in)-1])
 		return []*Node{CrossEntropy(logits, in[len(in)-1]), logits}
 	})
 	return t, err
@@ -227,73 +228,58 @@ func CrossEntropy(logits, labels *Node) *Node {
 	return Neg(ReduceAllMean(ReduceSum(Mul(logp, onehot), -1)))
 }
 
-// batch is the inputs of the compiled steps for examples: ids, mask and labels, or pixels and labels.
-// Sequences are padded to the longest (rounded up to a multiple of 8, so a run compiles a handful
-// of graphs rather than one per length; padding is masked, so the numbers are those of HF's
-// collator).
-func (t *Trainer) batch(examples []Example) []any {
-	if t.Model.ImageLogits != nil {
-		n := len(examples[0].Pixels)
-		px := make([]float32, 0, len(examples)*n)
-		lv := make([]int32, len(examples))
-		for r, e := range examples {
-			px = append(px, e.Pixels...)
-			lv[r] = int32(e.Label)
-		}
-		return []any{tensors.FromFlatDataAndDimensions(px, len(examples), n), tensors.FromFlatDataAndDimensions(lv, len(examples))}
+// batch is the inputs of the compiled steps for rows: the collated tensors, then the labels.
+func (t *Trainer) batch(rows []datasets.Row) ([]any, error) {
+	in, err := t.Collator.Collate(rows)
+	if err != nil {
+		return nil, err
 	}
-	cols := 0
-	for _, e := range examples {
-		cols = max(cols, len(e.IDs))
+	out := make([]any, 0, len(in)+1)
+	for _, x := range in {
+		out = append(out, x)
 	}
-	cols = (cols + 7) / 8 * 8
-	idv := make([]int32, len(examples)*cols)
-	mv := make([]int32, len(examples)*cols)
-	lv := make([]int32, len(examples))
-	for r, e := range examples {
-		for c := range cols {
-			idv[r*cols+c] = int32(t.Model.PadID)
-		}
-		for c, id := range e.IDs {
-			idv[r*cols+c], mv[r*cols+c] = int32(id), 1
-		}
-		lv[r] = int32(e.Label)
-	}
-	return []any{tensors.FromFlatDataAndDimensions(idv, len(examples), cols), tensors.FromFlatDataAndDimensions(mv, len(examples), cols), tensors.FromFlatDataAndDimensions(lv, len(examples))}
+	return append(out, collate.Labels(rows)), nil
 }
 
 // order is the epoch's shuffled order: a function of the seed and the epoch alone, so a resumed
 // run sees the batches the uninterrupted one would have.
 func (t *Trainer) order(epoch int) []int {
 	rng := rand.New(rand.NewPCG(t.Args.Seed, uint64(epoch)))
-	return rng.Perm(len(t.Train))
+	return rng.Perm(len(t.TrainDataset))
+}
+
+// Predict runs the model on rows in evaluation batches: their logits and labels, and the mean loss.
+func (t *Trainer) Predict(rows []datasets.Row) (EvalPrediction, float64, error) {
+	p := EvalPrediction{Classes: len(t.Classes)}
+	var lossSum float64
+	bs := t.Args.PerDeviceEvalBatchSize
+	for start := 0; start < len(rows); start += bs {
+		part := rows[start:min(start+bs, len(rows))]
+		in, err := t.batch(part)
+		if err != nil {
+			return p, 0, err
+		}
+		out, err := t.eval.Call(in...)
+		if err != nil {
+			return p, 0, err
+		}
+		lossSum += float64(tensors.ToScalar[float32](out[0])) * float64(len(part))
+		p.Logits = append(p.Logits, tensors.MustCopyFlatData[float32](out[1])...)
+		for _, r := range part {
+			p.Labels = append(p.Labels, r.Label)
+		}
+	}
+	return p, lossSum / float64(max(len(rows), 1)), nil
 }
 
 // Evaluate returns the evaluation loss and the metrics of the current weights.
 func (t *Trainer) Evaluate() (float64, map[string]float64, error) {
-	var lossSum float64
-	var yTrue, yPred []int
-	for start := 0; start < len(t.Eval); start += t.Args.EvalBatchSize {
-		part := t.Eval[start:min(start+t.Args.EvalBatchSize, len(t.Eval))]
-		out, err := t.eval.Call(t.batch(part)...)
-		if err != nil {
-			return 0, nil, err
-		}
-		lossSum += float64(tensors.ToScalar[float32](out[0])) * float64(len(part))
-		logits := tensors.MustCopyFlatData[float32](out[1])
-		k := len(t.Labels)
-		for i, e := range part {
-			best := 0
-			for c := 1; c < k; c++ {
-				if logits[i*k+c] > logits[i*k+best] {
-					best = c
-				}
-			}
-			yTrue, yPred = append(yTrue, e.Label), append(yPred, best)
-		}
+	p, loss, err := t.Predict(t.EvalDataset)
+	if err != nil {
+		return 0, nil, err
 	}
-	m, err := Scores(yTrue, yPred, len(t.Labels))
-	return lossSum / float64(len(t.Eval)), m, err
+	m, err := t.ComputeMetrics(p)
+	return loss, m, err
 }
 
 // Scores are the lab's metrics: accuracy, balanced accuracy, and precision, recall and F1 (binary
@@ -318,29 +304,32 @@ func Scores(yTrue, yPred []int, classes int) (map[string]float64, error) {
 	return map[string]float64{"accuracy": acc, "balanced_accuracy": bal, "precision": p, "recall": r, "f1": f}, nil
 }
 
-// Run trains for Args.Epochs epochs (continuing a resumed run), evaluating and checkpointing after
-// each, and returns the history.
-func (t *Trainer) Run(ctx context.Context) (*History, error) {
+// Train trains for Args.NumTrainEpochs epochs (continuing a resumed run), evaluating and
+// checkpointing after each, and returns the history — HF's trainer.train().
+func (t *Trainer) Train(ctx context.Context) (*History, error) {
 	a := t.Args
+	log := t.Progress
+	if log == nil {
+		log = io.Discard
+	}
 	if err := os.MkdirAll(a.OutputDir, 0o755); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
 	h := &History{BestMetric: math.NaN()}
 	start := 0
-	if a.ResumeFrom == "" {
+	if a.ResumeFromCheckpoint == "" {
 		// A fresh run owns its output directory: checkpoints of an earlier run there would be taken
-		// for this run's by a later --resume, so they go (as HF's rotation would delete them).
+		// for this run's by a later resume, so they go (as HF's rotation would delete them).
 		if old := checkpointSteps(a.OutputDir); len(old) > 0 {
-			fmt.Fprintf(progressOr(a.Progress), "train: starting afresh in %s: removing %d checkpoint(s) of an earlier run\n", a.OutputDir, len(old))
+			fmt.Fprintf(log, "train: starting afresh in %s: removing %d checkpoint(s) of an earlier run\n", a.OutputDir, len(old))
 			for _, s := range old {
 				if err := os.RemoveAll(filepath.Join(a.OutputDir, checkpointName(s))); err != nil {
 					return nil, fmt.Errorf("train: %w", err)
 				}
 			}
 		}
-	}
-	if a.ResumeFrom != "" {
-		dir := a.ResumeFrom
+	} else {
+		dir := a.ResumeFromCheckpoint
 		if dir == "last" {
 			var err error
 			if dir, err = LastCheckpoint(a.OutputDir); err != nil {
@@ -352,31 +341,28 @@ func (t *Trainer) Run(ctx context.Context) (*History, error) {
 			return nil, err
 		}
 		h, start = st.History, st.Epoch
-		fmt.Fprintf(progressOr(a.Progress), "train: resumed from %s (epoch %d, step %d)\n", dir, st.Epoch, st.Step)
+		fmt.Fprintf(log, "train: resumed from %s (epoch %d, step %d)\n", dir, st.Epoch, st.Step)
 	}
-	stepsPerEpoch := (len(t.Train) + a.BatchSize - 1) / a.BatchSize
-	sinceBest := 0
-	for i := len(h.Epochs) - 1; i >= 0 && h.Epochs[i].Metrics != nil; i-- { // restore the patience count
-		if filepath.Base(h.Best) == checkpointName(h.Epochs[i].Step) {
-			break
-		}
-		sinceBest++
-	}
-	for epoch := start + 1; epoch <= a.Epochs; epoch++ {
-		bar := show.NewProgress(a.Progress, fmt.Sprintf("epoch %d/%d", epoch, a.Epochs), int64(stepsPerEpoch), "steps")
+	h.Name, h.Metric = t.Name, a.MetricForBestModel
+	stepsPerEpoch := (len(t.TrainDataset) + a.PerDeviceTrainBatchSize - 1) / a.PerDeviceTrainBatchSize
+	for epoch := start + 1; epoch <= a.NumTrainEpochs; epoch++ {
+		bar := show.NewProgress(t.Progress, fmt.Sprintf("epoch %d/%d", epoch, a.NumTrainEpochs), int64(stepsPerEpoch), "steps")
 		order := t.order(epoch)
-		var lossSum float64
-		var lr float64
+		var lossSum, lr float64
 		for b := 0; b < stepsPerEpoch; b++ {
 			if err := ctx.Err(); err != nil {
 				return h, err
 			}
-			idx := order[b*a.BatchSize : min((b+1)*a.BatchSize, len(order))]
-			part := make([]Example, len(idx))
+			idx := order[b*a.PerDeviceTrainBatchSize : min((b+1)*a.PerDeviceTrainBatchSize, len(order))]
+			part := make([]datasets.Row, len(idx))
 			for i, j := range idx {
-				part[i] = t.Train[j]
+				part[i] = t.TrainDataset[j]
 			}
-			out, err := t.step.Call(t.batch(part)...)
+			in, err := t.batch(part)
+			if err != nil {
+				return h, err
+			}
+			out, err := t.step.Call(in...)
 			if err != nil {
 				return h, err
 			}
@@ -385,8 +371,8 @@ func (t *Trainer) Run(ctx context.Context) (*History, error) {
 			lossSum += loss
 			h.StepLosses = append(h.StepLosses, loss)
 			bar.Add(1)
-			if a.AfterStep != nil {
-				a.AfterStep(epoch, (epoch-1)*stepsPerEpoch+b+1)
+			if t.AfterStep != nil {
+				t.AfterStep(epoch, (epoch-1)*stepsPerEpoch+b+1)
 			}
 		}
 		bar.Done()
@@ -396,25 +382,17 @@ func (t *Trainer) Run(ctx context.Context) (*History, error) {
 		}
 		step := epoch * stepsPerEpoch
 		h.Epochs = append(h.Epochs, EpochLog{Epoch: epoch, Step: step, TrainLoss: lossSum / float64(stepsPerEpoch), EvalLoss: evalLoss, Metrics: scores, LR: lr})
-		metric := evalLoss
-		if a.MetricForBest != "loss" {
-			var ok bool
-			if metric, ok = scores[a.MetricForBest]; !ok {
-				return h, fmt.Errorf("train: metric_for_best_model %q is not one of the metrics", a.MetricForBest)
-			}
+		metric, err := a.metric(h.Epochs[len(h.Epochs)-1])
+		if err != nil {
+			return h, err
 		}
-		better := math.IsNaN(h.BestMetric) || (a.MetricForBest == "loss" && metric < h.BestMetric) || (a.MetricForBest != "loss" && metric > h.BestMetric)
-		improved := better && (math.IsNaN(h.BestMetric) || math.Abs(metric-h.BestMetric) > a.Threshold)
-		if better {
+		if math.IsNaN(h.BestMetric) || a.better(metric, h.BestMetric) {
 			h.BestMetric, h.Best = metric, filepath.Join(a.OutputDir, checkpointName(step))
 		}
-		if improved {
-			sinceBest = 0
-		} else {
-			sinceBest++
-		}
-		if a.Patience > 0 && sinceBest >= a.Patience && epoch < a.Epochs {
-			h.Stopped = fmt.Sprintf("early stopping after epoch %d: %s did not improve for %d evaluations", epoch, a.MetricForBest, sinceBest)
+		for _, cb := range t.Callbacks {
+			if stop := cb.OnEvaluate(a, h); stop != "" && epoch < a.NumTrainEpochs {
+				h.Stopped = stop
+			}
 		}
 		if err := saveCheckpoint(a.OutputDir, t.Model.Store, trainerState{Epoch: epoch, Step: step, History: h}); err != nil {
 			return h, err
@@ -426,7 +404,7 @@ func (t *Trainer) Run(ctx context.Context) (*History, error) {
 			break
 		}
 	}
-	if a.LoadBestAtEnd && h.Best != "" {
+	if a.LoadBestModelAtEnd && h.Best != "" {
 		if _, err := loadCheckpoint(h.Best, t.Model.Store); err != nil {
 			return h, err
 		}
@@ -434,11 +412,46 @@ func (t *Trainer) Run(ctx context.Context) (*History, error) {
 	return h, nil
 }
 
-func progressOr(w io.Writer) io.Writer {
-	if w == nil {
-		return io.Discard
+// Callback is told of every evaluation, as HF's TrainerCallback.on_evaluate; a non-empty answer
+// stops training and says why.
+type Callback interface {
+	OnEvaluate(args Args, h *History) (stop string)
+}
+
+// EarlyStopping is HF's EarlyStoppingCallback: stop once metric_for_best_model has not improved
+// by more than Threshold for Patience evaluations in a row. It counts from the history alone, so
+// a resumed run stops where the uninterrupted one would.
+type EarlyStopping struct {
+	Patience  int
+	Threshold float64
+}
+
+// OnEvaluate counts the evaluations since the last improvement.
+func (e EarlyStopping) OnEvaluate(a Args, h *History) string {
+	if e.Patience <= 0 {
+		return ""
 	}
-	return w
+	best, since := math.NaN(), 0
+	for _, ep := range h.Epochs {
+		m, err := a.metric(ep)
+		if err != nil {
+			return ""
+		}
+		// As HF: an evaluation counts as an improvement when it beats the best so far by more than
+		// the threshold; the best so far moves on any improvement.
+		if math.IsNaN(best) || (a.better(m, best) && math.Abs(m-best) > e.Threshold) {
+			since = 0
+		} else {
+			since++
+		}
+		if math.IsNaN(best) || a.better(m, best) {
+			best = m
+		}
+	}
+	if since >= e.Patience {
+		return fmt.Sprintf("early stopping after epoch %d: %s did not improve for %d evaluations", h.Epochs[len(h.Epochs)-1].Epoch, a.MetricForBestModel, since)
+	}
+	return ""
 }
 
 func checkpointName(step int) string { return "checkpoint-" + strconv.Itoa(step) }
@@ -480,15 +493,4 @@ func pruneCheckpoints(dir, best string, last int) error {
 		}
 	}
 	return nil
-}
-
-// Curve is the loss of every training step with the evaluation loss at each epoch's last step.
-func (h *History) Curve() *show.Chart {
-	c := &show.Chart{Title: "Loss", XLabel: "step", YLabel: "loss", Series: []show.Series{{Name: "train (per step)", Y: h.StepLosses}}}
-	eval := show.Series{Name: "eval (per epoch)"}
-	for _, e := range h.Epochs {
-		eval.X, eval.Y = append(eval.X, float64(e.Step-1)), append(eval.Y, e.EvalLoss)
-	}
-	c.Series = append(c.Series, eval)
-	return c
 }

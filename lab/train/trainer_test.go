@@ -11,8 +11,11 @@ import (
 	"syscall"
 	"testing"
 
+	. "github.com/gomlx/gomlx/core/graph"
+
 	"github.com/go-translab/translab/data"
 	"github.com/go-translab/translab/lab/backend"
+	"github.com/go-translab/translab/lab/collate"
 	"github.com/go-translab/translab/lab/datasets"
 	"github.com/go-translab/translab/lab/distilbert"
 	"github.com/go-translab/translab/lab/tokenize"
@@ -20,7 +23,7 @@ import (
 )
 
 // demoTrainer fine-tunes the demo's tiny DistilBERT with a fresh head on the demo reviews.
-func demoTrainer(t testing.TB, args train.Args) *train.Trainer {
+func demoTrainer(t testing.TB, args train.Args, afterStep func(epoch, step int), callbacks ...train.Callback) *train.Trainer {
 	t.Helper()
 	dir, err := data.DemoDir()
 	if err != nil {
@@ -39,15 +42,18 @@ func demoTrainer(t testing.TB, args train.Args) *train.Trainer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	examples := func(split string) []train.Example {
+	tokenized := func(split string) []datasets.Row {
 		s, _ := ds.Split(split)
 		rows, err := s.ReadAll()
 		if err != nil {
 			t.Fatal(err)
 		}
-		var out []train.Example
-		for _, r := range rows {
-			out = append(out, train.Example{IDs: tok.Encode(r.Text), Label: r.Label})
+		out, err := datasets.Map(rows, func(r datasets.Row) (datasets.Row, error) {
+			r.Fields[collate.InputIDs] = tok.Encode(r.Text)
+			return r, nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 		return out
 	}
@@ -55,7 +61,12 @@ func demoTrainer(t testing.TB, args train.Args) *train.Trainer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := train.NewTrainer(b, train.Model{Store: m.Store, Logits: m.Logits, PadID: tok.PadID()}, args, examples("train"), examples("validation"), ds.LabelNames)
+	tr, err := train.New(train.Config{
+		Backend: b, Args: args, Classes: ds.LabelNames,
+		Model:        train.Model{Store: m.Store, Forward: func(in []*Node) *Node { return m.Logits(in[0], in[1]) }},
+		TrainDataset: tokenized("train"), EvalDataset: tokenized("validation"),
+		Collator: collate.WithPadding{Tokenizer: tok, PadToMultipleOf: 8}, Callbacks: callbacks, AfterStep: afterStep,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,8 +74,8 @@ func demoTrainer(t testing.TB, args train.Args) *train.Trainer {
 }
 
 func demoArgs(out string) train.Args {
-	return train.Args{OutputDir: out, LearningRate: 5e-3, BatchSize: 32, Epochs: 3, WeightDecay: 0.01, Seed: 3,
-		MetricForBest: "balanced_accuracy", LoadBestAtEnd: true}
+	return train.Args{OutputDir: out, LearningRate: 5e-3, PerDeviceTrainBatchSize: 32, NumTrainEpochs: 3, WeightDecay: 0.01, Seed: 3,
+		MetricForBestModel: "balanced_accuracy", LoadBestModelAtEnd: true}
 }
 
 // TestMain lets a test run a training in a child process that it can kill with SIGKILL.
@@ -72,16 +83,17 @@ func TestMain(m *testing.M) {
 	if out := os.Getenv("TRAIN_CHILD_OUT"); out != "" {
 		args := demoArgs(out)
 		if os.Getenv("TRAIN_CHILD_RESUME") != "" {
-			args.ResumeFrom = "last"
+			args.ResumeFromCheckpoint = "last"
 		}
+		var afterStep func(epoch, step int)
 		if os.Getenv("TRAIN_CHILD_KILL") != "" {
-			args.AfterStep = func(epoch, step int) {
+			afterStep = func(epoch, step int) {
 				if epoch == 2 && step == 14 { // the middle of epoch 2 (10 steps per epoch)
 					syscall.Kill(os.Getpid(), syscall.SIGKILL)
 				}
 			}
 		}
-		h, err := demoTrainer(&testing.B{}, args).Run(context.Background())
+		h, err := demoTrainer(&testing.B{}, args, afterStep).Train(context.Background())
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(3)
@@ -96,7 +108,7 @@ func TestMain(m *testing.M) {
 func TestTrainingLearns(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	out := t.TempDir()
-	h, err := demoTrainer(t, demoArgs(out)).Run(context.Background())
+	h, err := demoTrainer(t, demoArgs(out), nil).Train(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,8 +189,8 @@ func TestKillAndResume(t *testing.T) {
 func TestEarlyStopping(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	args := demoArgs(t.TempDir())
-	args.Epochs, args.Patience, args.Threshold = 6, 1, 10 // no improvement can exceed 10
-	h, err := demoTrainer(t, args).Run(context.Background())
+	args.NumTrainEpochs = 6
+	h, err := demoTrainer(t, args, nil, train.EarlyStopping{Patience: 1, Threshold: 10}).Train(context.Background()) // no improvement can exceed 10
 	if err != nil {
 		t.Fatal(err)
 	}

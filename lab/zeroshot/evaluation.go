@@ -1,24 +1,40 @@
 package zeroshot
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"runtime"
 	"sort"
 	"strings"
 
-	"github.com/go-translab/translab/lab/clip"
-
+	"github.com/go-translab/translab/lab/features"
+	"github.com/go-translab/translab/lab/imageproc"
+	"github.com/go-translab/translab/lab/metrics"
+	"github.com/go-translab/translab/lab/session"
 	"github.com/go-translab/translab/lab/show"
 )
 
+// Options tune Evaluate.
+type Options struct {
+	Limit     int  // images to classify; 0: the whole split
+	BatchSize int  // images per forward pass; 0: 32
+	Cache     bool // keep image embeddings on disk (a rerun reads them back)
+	Progress  io.Writer
+}
+
 // Evaluation is what a zero-shot run found: for each image its label and its five best classes.
 type Evaluation struct {
-	Dataset   string
+	Dataset   string // the dataset's title (in the demo, what it stands in for)
 	Classes   []string
 	Templates []string
 	Labels    []int
 	Ranked    [][]int // best first, up to 5 per image
-	Seed      float64
+	Seed      float64 // the seed lab's accuracy (%), 0 when it has none
 	Demo      bool
+	// Embeddings are the images' normalised embeddings, [len(Labels), projection_dim]: what the
+	// classes were compared with, to map (PCA) or to train on.
+	Embeddings *features.Matrix
 	// Examples keeps the first images classified, to look at.
 	Examples []Example
 	// Skipped counts images that could not be decoded; FirstSkip says why the first one failed.
@@ -35,6 +51,116 @@ type Example struct {
 // maxExamples bounds the images an evaluation keeps for Grid.
 const maxExamples = 24
 
+// Evaluate classifies up to o.Limit images of the dataset's evaluation split with zs, streaming
+// them in batches: decode and preprocess, embed (features.Images), score (zs.Logits), rank. A
+// corrupt image does not stop a run over thousands: it is skipped and counted.
+func Evaluate(ctx context.Context, zs *Classifier, proc *imageproc.Config, d *session.Dataset, o Options) (*Evaluation, error) {
+	if o.BatchSize <= 0 {
+		o.BatchSize = 32
+	}
+	split, err := d.EvalSplit()
+	if err != nil {
+		return nil, err
+	}
+	total := split.NumRows
+	if o.Limit > 0 && o.Limit < total {
+		total = o.Limit
+	}
+	dim := zs.Model.Config.ProjectionDim
+	ev := &Evaluation{Dataset: d.Title, Classes: zs.Classes, Templates: zs.Templates, Demo: d.Demo,
+		Embeddings: &features.Matrix{Shape: []int{0, dim}}}
+	if d.Entry.SeedZeroShotAccuracy != nil && !d.Demo {
+		ev.Seed = *d.Entry.SeedZeroShotAccuracy
+	}
+	bar := show.NewProgress(o.Progress, "zero-shot "+d.Title, int64(total), "images")
+	defer bar.Done()
+	var batch [][]byte
+	var labels []int
+	seen := 0 // rows read from the split
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		pre, err := proc.BatchEach(batch, runtime.GOMAXPROCS(0))
+		if err != nil {
+			return fmt.Errorf("zeroshot: %s: %w", d.Title, err)
+		}
+		for i, e := range pre.Errs {
+			if e != nil {
+				ev.Skipped++
+				if ev.FirstSkip == nil {
+					ev.FirstSkip = fmt.Errorf("row %d: %w", seen-len(batch)+i, e)
+				}
+			}
+		}
+		if len(pre.Kept) > 0 {
+			emb, err := features.Images(zs.Backend, zs.Model, pre.Pixels, len(pre.Kept), features.Options{BatchSize: o.BatchSize, Cache: o.Cache})
+			if err != nil {
+				return err
+			}
+			logits, err := zs.Logits(emb)
+			if err != nil {
+				return err
+			}
+			best := ranked(logits, len(zs.Classes), 5)
+			for k, i := range pre.Kept {
+				if len(ev.Examples) < maxExamples {
+					ev.Examples = append(ev.Examples, Example{Image: append([]byte(nil), batch[i]...), Label: labels[i], Pred: best[k][0]})
+				}
+				ev.Labels = append(ev.Labels, labels[i])
+			}
+			ev.Ranked = append(ev.Ranked, best...)
+			ev.Embeddings.Data = append(ev.Embeddings.Data, emb.Data...)
+			ev.Embeddings.Shape[0] += len(pre.Kept)
+		}
+		bar.Add(int64(len(batch)))
+		batch, labels = batch[:0], labels[:0]
+		return nil
+	}
+	for row, err := range split.Rows() {
+		if err != nil {
+			return nil, err
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if row.Image == nil {
+			return nil, fmt.Errorf("zeroshot: %s: row %d has no image", d.Title, row.Index)
+		}
+		if row.Label < 0 || row.Label >= len(zs.Classes) {
+			return nil, fmt.Errorf("zeroshot: %s: row %d: label %d is not one of the %d classes", d.Title, row.Index, row.Label, len(zs.Classes))
+		}
+		batch = append(batch, row.Image.Bytes)
+		labels = append(labels, row.Label)
+		seen++
+		if len(batch) == o.BatchSize {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+		if seen >= total {
+			break
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	if ev.Skipped > 0 {
+		if len(ev.Labels) == 0 {
+			return nil, fmt.Errorf("zeroshot: %s: none of the %d images could be decoded (first: %v)", d.Title, ev.Skipped, ev.FirstSkip)
+		}
+		fmt.Fprintf(progressOr(o.Progress), "zeroshot: warning: skipped %d image(s) of %s that could not be decoded (first: %v)\n", ev.Skipped, d.Title, ev.FirstSkip)
+	}
+	return ev, nil
+}
+
+func progressOr(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
 // Grid shows up to n of the classified images with their true and predicted classes.
 func (e *Evaluation) Grid(n int) *show.ImageGrid {
 	g := &show.ImageGrid{Title: fmt.Sprintf("%s — true class / CLIP's guess", e.Dataset)}
@@ -46,15 +172,6 @@ func (e *Evaluation) Grid(n int) *show.ImageGrid {
 		g.Pictures = append(g.Pictures, show.Picture{Data: ex.Image, Caption: caption, Good: ex.Pred == ex.Label})
 	}
 	return g
-}
-
-// Prompts is the table of the prompts each class is compared with.
-func (e *Evaluation) Prompts() *show.Table {
-	t := &show.Table{Title: "Prompts — " + e.Dataset, Header: []string{"class", "prompts"}}
-	for _, c := range e.Classes {
-		t.Add(c, strings.Join(clip.Prompts(e.Templates, c), " | "))
-	}
-	return t
 }
 
 // TopK is the share of images whose label is among their k best classes.
@@ -97,9 +214,9 @@ func (e *Evaluation) Summary() *show.Table {
 	return t
 }
 
-// PerClass is the accuracy of each class.
-func (e *Evaluation) PerClass() *show.Table {
-	n := make([]int, len(e.Classes))
+// perClass is each class's number of images and its accuracy (NaN-free: -1 when it has none).
+func (e *Evaluation) perClass() (n []int, acc []float64) {
+	n = make([]int, len(e.Classes))
 	hit := make([]int, len(e.Classes))
 	for i, y := range e.Labels {
 		n[y]++
@@ -107,40 +224,50 @@ func (e *Evaluation) PerClass() *show.Table {
 			hit[y]++
 		}
 	}
+	acc = make([]float64, len(e.Classes))
+	for c := range acc {
+		acc[c] = -1
+		if n[c] > 0 {
+			acc[c] = float64(hit[c]) / float64(n[c])
+		}
+	}
+	return n, acc
+}
+
+// PerClass is the accuracy of each class, as a table.
+func (e *Evaluation) PerClass() *show.Table {
+	n, acc := e.perClass()
 	t := &show.Table{Title: "Per-class accuracy — " + e.Dataset, Header: []string{"class", "images", "accuracy %", ""}}
 	for c, name := range e.Classes {
-		acc, bar := "—", ""
-		if n[c] > 0 {
-			a := float64(hit[c]) / float64(n[c])
-			acc, bar = fmt.Sprintf("%.1f", 100*a), strings.Repeat("█", int(a*20+0.5)) // a bar of 20 cells at 100 %
+		a, bar := "—", ""
+		if acc[c] >= 0 {
+			a, bar = fmt.Sprintf("%.1f", 100*acc[c]), strings.Repeat("█", int(acc[c]*20+0.5)) // a bar of 20 cells at 100 %
 		}
-		t.Add(name, n[c], acc, bar)
+		t.Add(name, n[c], a, bar)
 	}
 	return t
 }
 
-// Confusion is the confusion matrix (rows true, columns predicted), for at most 20 classes.
-func (e *Evaluation) Confusion() (*show.Table, error) {
-	k := len(e.Classes)
-	if k > 20 {
-		return nil, fmt.Errorf("zeroshot: a confusion matrix of %d classes is unreadable; see MostConfused", k)
-	}
-	cm := make([][]int, k)
-	for i := range cm {
-		cm[i] = make([]int, k)
-	}
-	for i, y := range e.Labels {
-		cm[y][e.Ranked[i][0]]++
-	}
-	t := &show.Table{Title: "Confusion matrix — " + e.Dataset + " (rows: true class, columns: predicted)", Header: append([]string{"true \\ predicted"}, e.Classes...)}
-	for i, row := range cm {
-		cells := []any{e.Classes[i]}
-		for _, v := range row {
-			cells = append(cells, v)
+// PerClassBars is the accuracy of each class, as a picture (classes without images left out).
+func (e *Evaluation) PerClassBars() *show.Bars {
+	_, acc := e.perClass()
+	b := &show.Bars{Title: "Per-class accuracy — " + e.Dataset, Max: 100, Unit: "%"}
+	for c, name := range e.Classes {
+		if acc[c] >= 0 {
+			b.Labels, b.Values = append(b.Labels, name), append(b.Values, 100*acc[c])
 		}
-		t.Add(cells...)
 	}
-	return t, nil
+	return b
+}
+
+// Confusion is the confusion matrix (rows true, columns predicted).
+func (e *Evaluation) Confusion() (*metrics.Confusion, error) {
+	return metrics.NewConfusion(e.Labels, e.Predictions(), e.Classes)
+}
+
+// ConfusionTitle names the matrix in a table or a heatmap.
+func (e *Evaluation) ConfusionTitle() string {
+	return "Confusion matrix — " + e.Dataset + " (rows: true class, columns: predicted)"
 }
 
 // MostConfused lists the n most frequent (true, predicted) pairs of different classes.

@@ -1,0 +1,75 @@
+package distilbert
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/go-translab/translab/lab/atomicfile"
+)
+
+// NewForSequenceClassification is AutoModelForSequenceClassification.from_pretrained(dir,
+// id2label=…): the encoder in dir with a fresh classification head of len(labels) outputs,
+// initialised as HF does.
+func NewForSequenceClassification(dir string, labels []string, seed uint64) (*Model, error) {
+	m, err := LoadDir(dir, NoHead)
+	if err != nil {
+		return nil, err
+	}
+	if len(labels) < 2 {
+		return nil, fmt.Errorf("distilbert: a classifier needs at least two labels, got %q", labels)
+	}
+	cfg := *m.Config
+	cfg.ID2Label, cfg.Label2ID = map[string]string{}, map[string]int{}
+	for i, name := range labels {
+		cfg.ID2Label[fmt.Sprint(i)], cfg.Label2ID[name] = name, i
+	}
+	m.Config = &cfg
+	m.InitHead(seed)
+	return m, nil
+}
+
+// SavePretrained writes m as an HF directory that this project and transformers both load:
+// config.json (with id2label), model.safetensors with DistilBertForSequenceClassification's
+// names, and the tokenizer files found in tokenizerDir. The directory is filled under a temporary
+// name and renamed, so an existing export is replaced only by a complete one.
+func (m *Model) SavePretrained(dir, tokenizerDir string) error {
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, ".tmp-"+filepath.Base(dir)+"-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	cfg := *m.Config
+	cfg.Architectures = []string{"DistilBertForSequenceClassification"}
+	if err := cfg.Save(filepath.Join(tmp, "config.json")); err != nil {
+		return err
+	}
+	if err := m.Save(filepath.Join(tmp, "model.safetensors"), false); err != nil {
+		return err
+	}
+	for _, f := range []string{"tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"} {
+		raw, err := os.ReadFile(filepath.Join(tokenizerDir, f))
+		if err != nil {
+			continue // the tokenizer may come in either form
+		}
+		if err := atomicfile.WriteFile(filepath.Join(tmp, f), raw); err != nil {
+			return err
+		}
+	}
+	old := dir + ".old"
+	os.RemoveAll(old)
+	if _, err := os.Stat(dir); err == nil {
+		if err := os.Rename(dir, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		os.Rename(old, dir) // put the previous export back
+		return err
+	}
+	return os.RemoveAll(old)
+}

@@ -1,0 +1,244 @@
+// Package ex1 is the lab's first exercise: Rotten Tomatoes movie reviews, DistilBERT [CLS]
+// features and a Linear SVM baseline. Each step is a function a notebook cell calls on the lab's
+// objects (a dataset's rows, a tokenizer, a model, features, a LinearSVC); Run composes them for
+// the CLI, which prints the same tables.
+package ex1
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/go-translab/translab/lab/datasets"
+	"github.com/go-translab/translab/lab/distilbert"
+	"github.com/go-translab/translab/lab/features"
+	"github.com/go-translab/translab/lab/metrics"
+	"github.com/go-translab/translab/lab/session"
+	"github.com/go-translab/translab/lab/show"
+	"github.com/go-translab/translab/lab/svm"
+	"github.com/go-translab/translab/lab/tokenize"
+)
+
+// Splits are the dataset's splits, in the order the lab uses them.
+var Splits = []string{"train", "validation", "test"}
+
+// SeedModel is the encoder the seed lab's figures (SeedVal, SeedTest) were measured with.
+const SeedModel = "distilbert-base-uncased"
+
+// Seed results of the Python lab, shown beside ours when the model is the seed's.
+const SeedVal, SeedTest = 0.822, 0.798
+
+// Splits is 1.1's overview of a dataset: each split with its number of rows and its fields, as
+// printing a DatasetDict shows them.
+func Overview(ds *session.Dataset) *show.Table {
+	t := &show.Table{Title: "Exercise 1.1 — " + ds.Title, Header: []string{"split", "rows", "features"}}
+	fields := "text, label (" + strings.Join(ds.Classes, ", ") + ")"
+	for _, name := range ds.Available {
+		if sp, err := ds.Split(name); err == nil {
+			t.Add(name, sp.NumRows, fields)
+		}
+	}
+	return t
+}
+
+// Samples is 1.1: n random rows with their labels, the same ones for the same seed.
+func Samples(rows []datasets.Row, classes []string, n int, seed uint64) *show.Table {
+	t := &show.Table{Title: fmt.Sprintf("Exercise 1.1 — %d random training samples (seed %d)", n, seed), Header: []string{"#", "text", "label"}}
+	for _, r := range datasets.Sample(rows, n, seed) {
+		t.Add(r.Index, r.Text, className(classes, r.Label))
+	}
+	return t
+}
+
+func className(classes []string, label int) string {
+	if label >= 0 && label < len(classes) {
+		return classes[label]
+	}
+	return fmt.Sprint(label)
+}
+
+// Tokens is 1.2: how the tokenizer cut row i of an encoded batch — each position's token and id,
+// and whether the attention mask keeps it (padding is masked out).
+func Tokens(tok *tokenize.Tokenizer, b *tokenize.Batch, i int, text string) *show.Table {
+	t := &show.Table{Title: fmt.Sprintf("Exercise 1.2 — tokens of %q", text), Header: []string{"position", "token", "id", "attention_mask"}}
+	for p, id := range b.IDs[i] {
+		t.Add(p, tok.Token(id), id, b.Mask[i][p])
+	}
+	return t
+}
+
+// Output is 1.2: last_hidden_state [batch, seq, dim] of the model for an encoded batch, printed as
+// transformers prints a BaseModelOutput — the first and last values of each position of row i.
+func Output(tok *tokenize.Tokenizer, b *tokenize.Batch, i int, hidden *tensors.Tensor) show.Text {
+	dims := hidden.Shape().Dimensions
+	seq, dim := dims[1], dims[2]
+	flat := tensors.MustCopyFlatData[float32](hidden)
+	ids := b.IDs[i]
+	var s strings.Builder
+	fmt.Fprintf(&s, "BaseModelOutput(last_hidden_state=tensor of shape %v, sentence %d:\n", dims, i)
+	for p := 0; p < len(ids); p++ {
+		if p == 2 && len(ids) > 4 {
+			fmt.Fprintf(&s, "    ...\n")
+			p = len(ids) - 2
+		}
+		row := flat[(i*seq+p)*dim : (i*seq+p+1)*dim]
+		fmt.Fprintf(&s, "    [%8.4f, %8.4f, %8.4f, ..., %8.4f, %8.4f]  %s\n", row[0], row[1], row[2], row[dim-2], row[dim-1], tok.Token(ids[p]))
+	}
+	fmt.Fprintf(&s, "  hidden_states=None, attentions=None)\n")
+	fmt.Fprintf(&s, "[CLS] features = last_hidden_state[:, 0]: %d numbers per sentence", dim)
+	return show.Text(s.String())
+}
+
+// Result is 1.3's outcome: the fitted LinearSVC and its predictions on validation and test.
+type Result struct {
+	SVC             *svm.LinearSVC
+	Model           string // the encoder the features came from
+	Classes         []string
+	YVal, PredVal   []int
+	YTest, PredTest []int
+	AccVal, AccTest float64
+	Demo            bool
+}
+
+// Score fits svc on the training features and predicts validation and test: 1.3's second half.
+func Score(svc *svm.LinearSVC, x map[string]*features.Matrix, y map[string][]int) (*Result, error) {
+	if err := svc.Fit(x["train"], y["train"]); err != nil {
+		return nil, err
+	}
+	r := &Result{SVC: svc, YVal: y["validation"], YTest: y["test"]}
+	var err error
+	if r.PredVal, err = svc.Predict(x["validation"]); err != nil {
+		return nil, err
+	}
+	if r.PredTest, err = svc.Predict(x["test"]); err != nil {
+		return nil, err
+	}
+	if r.AccVal, err = metrics.Accuracy(r.YVal, r.PredVal); err != nil {
+		return nil, err
+	}
+	if r.AccTest, err = metrics.Accuracy(r.YTest, r.PredTest); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Accuracy is the table of validation and test accuracy, beside the seed lab's when the encoder
+// is the seed's.
+func (r *Result) Accuracy() *show.Table {
+	t := &show.Table{Title: fmt.Sprintf("Exercise 1.3 — %s on %s [CLS] features", r.SVC, r.Model), Header: []string{"split", "accuracy"}}
+	seed := r.Model == SeedModel && !r.Demo
+	if seed {
+		t.Header = append(t.Header, "seed lab")
+	}
+	for _, row := range []struct {
+		split    string
+		acc, ref float64
+	}{{"validation", r.AccVal, SeedVal}, {"test", r.AccTest, SeedTest}} {
+		if seed {
+			t.Add(row.split, row.acc, fmt.Sprintf("%.3f", row.ref))
+		} else {
+			t.Add(row.split, row.acc)
+		}
+	}
+	if r.Demo {
+		t.Note = "demo fixtures and a random tiny model: these numbers mean nothing"
+	}
+	return t
+}
+
+// Report is scikit-learn's classification_report on the test split.
+func (r *Result) Report() (metrics.Report, error) {
+	return metrics.NewReport(r.YTest, r.PredTest, metrics.ReportOptions{Labels: indices(len(r.Classes)), TargetNames: r.Classes, Digits: 2})
+}
+
+// Confusion is the test split's confusion matrix.
+func (r *Result) Confusion() (*metrics.Confusion, error) {
+	return metrics.NewConfusion(r.YTest, r.PredTest, r.Classes)
+}
+
+func indices(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// Options configure Run.
+type Options struct {
+	Samples   int    // 1.1: random training samples to show
+	Seed      uint64 // 1.1: which
+	Inspect   int    // 1.2: the training sentence to tokenise and run through the model
+	BatchSize int    // 1.3: sentences per forward pass
+	SVC       svm.LinearSVC
+}
+
+// Run is the whole exercise for the CLI: each step's tables, in order, composed from the steps a
+// notebook calls one cell at a time.
+func Run(ctx context.Context, s *session.Session, o Options, emit func(...show.Renderable)) error {
+	ds, err := s.Dataset(ctx, "rotten_tomatoes")
+	if err != nil {
+		return err
+	}
+	tok, err := s.Tokenizer()
+	if err != nil {
+		return err
+	}
+	m, err := s.DistilBERT()
+	if err != nil {
+		return err
+	}
+	rows := map[string][]datasets.Row{}
+	for _, split := range Splits {
+		if rows[split], err = ds.Rows(split); err != nil {
+			return err
+		}
+	}
+	emit(s.Banner(fmt.Sprintf("Exercise 1 — dataset %s (%d/%d/%d sentences)", ds.Title, len(rows["train"]), len(rows["validation"]), len(rows["test"]))),
+		Samples(rows["train"], ds.Classes, o.Samples, o.Seed))
+
+	if o.Inspect < 0 || o.Inspect >= len(rows["train"]) {
+		return fmt.Errorf("ex1: sample %d: the training split has %d sentences", o.Inspect, len(rows["train"]))
+	}
+	text := rows["train"][o.Inspect].Text
+	enc, err := tok.EncodeBatch([]string{text}, tokenize.Options{MaxLength: m.Config.MaxPositionEmbeddings})
+	if err != nil {
+		return err
+	}
+	ids, mask, err := enc.Tensors()
+	if err != nil {
+		return err
+	}
+	hidden, err := m.Forward(s.Backend, ids, mask)
+	if err != nil {
+		return err
+	}
+	emit(Tokens(tok, enc, 0, text), Output(tok, enc, 0, hidden))
+
+	x, y := map[string]*features.Matrix{}, map[string][]int{}
+	for _, split := range Splits {
+		if x[split], err = features.Text(s.Backend, m, tok, datasets.Texts(rows[split]), features.Options{BatchSize: o.BatchSize, Cache: true, Progress: s.Out, Label: split}); err != nil {
+			return err
+		}
+		y[split] = datasets.Labels(rows[split])
+	}
+	s.Notef("lab: fitting a Linear SVM on %d × %d features", x["train"].Rows(), x["train"].Width())
+	res, err := Score(&o.SVC, x, y)
+	if err != nil {
+		return err
+	}
+	res.Model, res.Classes, res.Demo = modelName(s), ds.Classes, s.Demo
+	report, err := res.Report()
+	if err != nil {
+		return err
+	}
+	emit(res.Accuracy(), show.Text("Classification report (test):\n"+report.String()))
+	return nil
+}
+
+// modelName is what tables call the encoder: its hub id or directory, or the demo's name.
+func modelName(s *session.Session) string { return s.ModelID }
+
+var _ = distilbert.NoHead

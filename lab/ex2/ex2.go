@@ -1,0 +1,238 @@
+// Package ex2 is the lab's second exercise: fine-tuning DistilBERT end to end (or with LoRA) for
+// sentiment classification with the Trainer. Its steps — a tokenised dataset, a classifier from the
+// encoder, the training arguments, the Trainer — are each a call a notebook cell makes; FineTune
+// composes them for the CLI.
+package ex2
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	. "github.com/gomlx/gomlx/core/graph"
+
+	"github.com/go-translab/translab/lab/collate"
+	"github.com/go-translab/translab/lab/datasets"
+	"github.com/go-translab/translab/lab/distilbert"
+	"github.com/go-translab/translab/lab/ex1"
+	"github.com/go-translab/translab/lab/metrics"
+	"github.com/go-translab/translab/lab/peft"
+	"github.com/go-translab/translab/lab/session"
+	"github.com/go-translab/translab/lab/show"
+	"github.com/go-translab/translab/lab/tokenize"
+	"github.com/go-translab/translab/lab/train"
+)
+
+// Tokenize is 2.1, the seed's dataset.map(preprocess): every row gains input_ids and
+// attention_mask, cut by the tokenizer to maxLength tokens (special tokens included, [SEP] kept
+// last). Padding waits for the collator, batch by batch.
+func Tokenize(tok *tokenize.Tokenizer, rows []datasets.Row, maxLength int) ([]datasets.Row, error) {
+	return datasets.Map(rows, func(r datasets.Row) (datasets.Row, error) {
+		b, err := tok.EncodeBatch([]string{r.Text}, tokenize.Options{MaxLength: maxLength, Pad: tokenize.PadNone})
+		if err != nil {
+			return r, err
+		}
+		r.Fields[collate.InputIDs], r.Fields["attention_mask"] = b.IDs[0], b.Mask[0]
+		return r, nil
+	})
+}
+
+// Fields is 2.1's table: the fields of a row before and after tokenising, with their values.
+func Fields(before, after datasets.Row) *show.Table {
+	t := &show.Table{Title: "Exercise 2.1 — a row before and after tokenisation", Header: []string{"", "fields", "values"}}
+	t.Add("before", strings.Join(fieldNames(before), ", "), fmt.Sprintf("text=%q label=%d", before.Text, before.Label))
+	ids, _ := after.Fields[collate.InputIDs].([]int)
+	mask, _ := after.Fields["attention_mask"].([]int)
+	t.Add("after", strings.Join(fieldNames(after), ", "), fmt.Sprintf("input_ids=%v attention_mask=%v", ids, mask))
+	return t
+}
+
+func fieldNames(r datasets.Row) []string {
+	names := []string{"text", "label"}
+	var extra []string
+	for k := range r.Fields {
+		extra = append(extra, k)
+	}
+	sort.Strings(extra)
+	return append(names, extra...)
+}
+
+// TrainModel is what the Trainer trains for a DistilBertForSequenceClassification: its store and
+// its logits on the collator's input_ids and attention_mask.
+func TrainModel(m *distilbert.Model) train.Model {
+	return train.Model{Store: m.Store, Forward: func(in []*Node) *Node { return m.Logits(in[0], in[1]) }}
+}
+
+// SeedArgs are the seed lab's TrainingArguments: learning rate 5e-5, batch 16, 3 epochs, weight
+// decay 0.01, an evaluation and a checkpoint each epoch, the best epoch by balanced accuracy
+// loaded at the end. The demo's tiny random model needs a larger step (5e-3) and takes batches
+// of 32.
+func SeedArgs(outputDir string, demo bool) train.Args {
+	a := train.Args{OutputDir: outputDir, LearningRate: 5e-5, PerDeviceTrainBatchSize: 16, PerDeviceEvalBatchSize: 16,
+		NumTrainEpochs: 3, WeightDecay: 0.01, Seed: 42, EvalStrategy: "epoch", SaveStrategy: "epoch",
+		LoadBestModelAtEnd: true, MetricForBestModel: "balanced_accuracy"}
+	if demo {
+		a.LearningRate, a.PerDeviceTrainBatchSize, a.PerDeviceEvalBatchSize = 5e-3, 32, 32
+	}
+	return a
+}
+
+// DefaultLoRA is HF peft's usual LoRA for DistilBERT sequence classification: rank 8, alpha 16,
+// dropout 0.1 on q_lin and v_lin, and the new head (pre_classifier and classifier) trained whole
+// and saved with the adapter, as peft's task_type SEQ_CLS does.
+func DefaultLoRA() *peft.LoRAConfig {
+	return &peft.LoRAConfig{Rank: 8, Alpha: 16, Dropout: 0.1, Targets: []string{"q_lin", "v_lin"}, ModulesToSave: []string{"classifier", "score"}}
+}
+
+// Options configure FineTune: the training arguments, early stopping, the head's seed and LoRA.
+type Options struct {
+	Args      train.Args
+	Patience  int     // early stopping after this many evaluations without improvement; 0: off
+	Threshold float64 // the improvement that counts for early stopping
+	HeadSeed  uint64  // seed of the fresh head (and of LoRA's A matrices)
+	// LoRA, when set, trains LoRA side paths and the layers it saves whole instead of every
+	// weight: HF peft's LoraConfig.
+	LoRA *peft.LoRAConfig
+}
+
+// FineTuned is what Exercise 2 produced.
+type FineTuned struct {
+	Method    string // "fine-tuned distilbert-base-uncased", or with LoRA its rank
+	History   *train.History
+	Model     *distilbert.Model
+	Classes   []string
+	Test      *ex1.Result // the model's test predictions, in the baseline's shape
+	Exported  string      // the HF directory of the best model (LoRA merged into its weights)
+	Adapter   string      // with LoRA: the adapter in PEFT's format
+	Trainable peft.Counts // the parameters trained
+	Demo      bool
+}
+
+// Adapt puts LoRA on m (or nothing, with cfg nil) and freezes everything it does not train; the
+// method's name and PEFT's trainable-parameter counts come back for the tables.
+func Adapt(m *distilbert.Model, model string, cfg *peft.LoRAConfig, seed uint64) (*peft.LoRA, string, peft.Counts, error) {
+	name := "fine-tuned " + model
+	rule := func(string) bool { return true }
+	var lora *peft.LoRA
+	if cfg != nil {
+		var err error
+		if lora, err = peft.NewLoRA(m.Store, m.Config.LinearLayers(true), *cfg, seed); err != nil {
+			return nil, "", peft.Counts{}, err
+		}
+		m.Adapter, rule = lora, lora.Trainable
+		name = fmt.Sprintf("%s + LoRA r=%d (%s) + head", model, cfg.Rank, strings.Join(lora.Config.Targets, ", "))
+		if len(lora.Saved) == 0 {
+			name = fmt.Sprintf("%s + LoRA r=%d (%s), head frozen", model, cfg.Rank, strings.Join(lora.Config.Targets, ", "))
+		}
+	}
+	counts, err := peft.Freeze(m.Store, rule)
+	return lora, name, counts, err
+}
+
+// FineTune is Exercise 2.2 and 2.3 composed: the classifier from the session's encoder with a
+// fresh head, trained with the Trainer on train, evaluated each epoch on validation, scored on
+// test, the best epoch exported as an HF directory in Args.OutputDir/best (and with LoRA the
+// adapter in Args.OutputDir/adapter).
+func FineTune(ctx context.Context, s *session.Session, o Options) (*FineTuned, error) {
+	ds, err := s.Dataset(ctx, "rotten_tomatoes")
+	if err != nil {
+		return nil, err
+	}
+	tok, err := s.Tokenizer()
+	if err != nil {
+		return nil, err
+	}
+	m, err := distilbert.NewForSequenceClassification(s.ModelDir, ds.Classes, o.HeadSeed)
+	if err != nil {
+		return nil, err
+	}
+	tokenized := map[string][]datasets.Row{}
+	for _, split := range ex1.Splits {
+		rows, err := ds.Rows(split)
+		if err != nil {
+			return nil, err
+		}
+		if tokenized[split], err = Tokenize(tok, rows, m.Config.MaxPositionEmbeddings); err != nil {
+			return nil, err
+		}
+	}
+	lora, method, counts, err := Adapt(m, s.ModelID, o.LoRA, o.HeadSeed)
+	if err != nil {
+		return nil, err
+	}
+	s.Notef("ex2: %s: %s", method, counts)
+	var callbacks []train.Callback
+	if o.Patience > 0 {
+		callbacks = append(callbacks, train.EarlyStopping{Patience: o.Patience, Threshold: o.Threshold})
+	}
+	trainer, err := train.New(train.Config{
+		Backend: s.Backend, Model: TrainModel(m), Args: o.Args, Classes: ds.Classes, Name: method,
+		TrainDataset: tokenized["train"], EvalDataset: tokenized["validation"],
+		Collator: collate.WithPadding{Tokenizer: tok, PadToMultipleOf: 8}, Callbacks: callbacks, Progress: s.Out,
+	})
+	if err != nil {
+		return nil, err
+	}
+	h, err := trainer.Train(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ft := &FineTuned{Method: method, History: h, Model: m, Classes: ds.Classes, Trainable: counts, Demo: s.Demo}
+	// The best model's test predictions (it was loaded at the end), for the comparison with Exercise 1.
+	p, _, err := trainer.Predict(tokenized["test"])
+	if err != nil {
+		return nil, err
+	}
+	ft.Test = &ex1.Result{Model: method, Classes: ds.Classes, YTest: p.Labels, PredTest: p.Predictions(), Demo: s.Demo}
+	if ft.Test.AccTest, err = metrics.Accuracy(ft.Test.YTest, ft.Test.PredTest); err != nil {
+		return nil, err
+	}
+	if lora != nil {
+		// The adapter alone (PEFT's files), then merged into the weights: the export is a plain
+		// DistilBertForSequenceClassification that any HF code loads.
+		ft.Adapter = filepath.Join(o.Args.OutputDir, "adapter")
+		if err := lora.Save(ft.Adapter, s.ModelID); err != nil {
+			return nil, err
+		}
+		if err := lora.Merge(); err != nil {
+			return nil, err
+		}
+		m.Adapter = nil
+	}
+	ft.Exported = filepath.Join(o.Args.OutputDir, "best")
+	if err := m.SavePretrained(ft.Exported, s.ModelDir); err != nil {
+		return nil, err
+	}
+	return ft, nil
+}
+
+// Comparison is the table of Exercise 2's fine-tuned models against the Exercise 1 baseline on the
+// test split, with the parameters each trained.
+func Comparison(baseline *ex1.Result, fts ...*FineTuned) (*show.Table, error) {
+	t := &show.Table{Title: "Exercise 2 — fine-tuning against the Exercise 1 baseline (test split)",
+		Header: []string{"model", "trained params", "accuracy", "balanced accuracy", "f1", "precision", "recall"}}
+	type row struct {
+		name, trained string
+		r             *ex1.Result
+	}
+	rows := []row{{"[CLS] features + Linear SVM", "–", baseline}}
+	for _, ft := range fts {
+		rows = append(rows, row{ft.Method, fmt.Sprintf("%d (%.2f %%)", ft.Trainable.Trainable, ft.Trainable.Percent()), ft.Test})
+	}
+	for _, r := range rows {
+		s, err := train.Scores(r.r.YTest, r.r.PredTest, len(baseline.Classes))
+		if err != nil {
+			return nil, err
+		}
+		t.Add(r.name, r.trained, s["accuracy"], s["balanced_accuracy"], s["f1"], s["precision"], s["recall"])
+	}
+	if baseline.Demo {
+		t.Note = "demo fixtures: these numbers mean nothing about real sentiment analysis"
+	}
+	return t, nil
+}
+
+// ConfusionTitle names the fine-tuned model's test confusion matrix.
+const ConfusionTitle = "Confusion matrix, test (rows: true, columns: predicted)"
