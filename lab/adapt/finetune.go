@@ -149,7 +149,7 @@ func (s *Set) FineTune(ctx context.Context, o TrainOptions) (Result, error) {
 		name = "BitFit (vision biases) + head"
 	case LoRA:
 		cfg := peft.LoRAConfig{Rank: o.Rank, Alpha: o.Alpha, Dropout: o.Dropout, Pattern: `vision_model\..*\.(q_proj|v_proj)`}
-		if lora, err = peft.NewLoRA(m.Store, m.Config.LinearLayers(), cfg, o.Seed); err != nil {
+		if lora, err = peft.NewLoRA(m.Store, m.Config.Params().Linears(), cfg, o.Seed); err != nil {
 			return Result{}, err
 		}
 		m.Adapter = lora

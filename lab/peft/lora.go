@@ -143,9 +143,9 @@ func (c LoRAConfig) saves(layer string) bool {
 }
 
 // NewLoRA adds freshly initialised LoRA matrices to the store for the layers of linear (the model's
-// Linear layers, e.g. clip.Config.LinearLayers) that cfg targets. As PEFT does, A is drawn from
-// kaiming_uniform(a=√5), i.e. U(±1/√in), and B starts at zero, so the adapted model starts equal to
-// the base model.
+// Linear layers: its parameter table's Linears(), e.g. clip.Config.Params().Linears()) that cfg
+// targets. As PEFT does, A is drawn from kaiming_uniform(a=√5), i.e. U(±1/√in), and B starts at
+// zero, so the adapted model starts equal to the base model.
 func NewLoRA(store *model.Store, linear []string, cfg LoRAConfig, seed uint64) (*LoRA, error) {
 	chosen, saved, err := selectLayers(cfg, linear)
 	if err != nil {
@@ -363,9 +363,10 @@ func (l *LoRA) Save(dir, base string) error {
 }
 
 // LoadLoRA reads a PEFT LoRA adapter (adapter_config.json and adapter_model.safetensors in dir) into
-// the store, for the layers of linear it targets; layers it saved whole (modules_to_save, e.g. a
-// classification head) replace the model's. Every problem — an option the lab does not implement,
-// a missing, unexpected or wrong-shape tensor — is reported naming the file.
+// the store, for the layers of linear (the parameter table's Linears()) it targets; layers it saved
+// whole (modules_to_save, e.g. a classification head) replace the model's. Every problem — an
+// option the lab does not implement, a missing, unexpected or wrong-shape tensor — is reported
+// naming the file.
 func LoadLoRA(dir string, store *model.Store, linear []string) (*LoRA, error) {
 	path := filepath.Join(dir, ConfigFile)
 	raw, err := os.ReadFile(path)

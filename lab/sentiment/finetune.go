@@ -122,7 +122,7 @@ func (l *Lab) FineTune(ctx context.Context, o FineTuneOptions) (*FineTuned, erro
 	var lora *peft.LoRA
 	rule := func(string) bool { return true }
 	if o.LoRA != nil {
-		if lora, err = peft.NewLoRA(m.Store, cfg.LinearLayers(true), *o.LoRA, o.HeadSeed); err != nil {
+		if lora, err = peft.NewLoRA(m.Store, m.Params().Linears(), *o.LoRA, o.HeadSeed); err != nil {
 			return nil, err
 		}
 		m.Adapter = lora

@@ -74,7 +74,7 @@ func TestNoDecayMatchesHFGrouping(t *testing.T) {
 	meta := readMeta(t)
 	cfg := distilbert.DefaultConfig()
 	cfg.NLayers = 2
-	shapes := cfg.WeightShapes(true)
+	shapes := cfg.Params(true).Shapes()
 	for _, name := range meta.NoDecay {
 		if _, ok := shapes[name]; !ok {
 			t.Errorf("HF's no-decay parameter %q is not a DistilBERT parameter here", name)
@@ -129,7 +129,7 @@ func TestAdamWStepsMatchTorch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := len(m.Config.WeightShapes(true)); len(opt.Names()) != want {
+	if want := len(m.Params()); len(opt.Names()) != want {
 		t.Fatalf("NewAdamW(nil) found %d parameters, the model has %d", len(opt.Names()), want)
 	}
 	b, err := backend.Default()
