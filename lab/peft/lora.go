@@ -200,6 +200,21 @@ func (l *LoRA) Adapt(p weights.Params, name string, x, y *Node) *Node {
 	return Add(y, MulScalar(h, l.Config.Scaling()))
 }
 
+// Params is the table of the LoRA matrices, layer by layer: lora_A [r, in] and lora_B [out, r] are
+// PEFT's nn.Linear layers without bias, so the Trainer decays them as HF's does. The layers saved
+// whole are the model's own and in its table already.
+func (l *LoRA) Params() weights.Table {
+	var t weights.Table
+	for _, layer := range l.Layers {
+		dims := l.store.GetVariable(weights.VarPath(layer + ".weight")).Shape().Dimensions
+		an, bn := MatrixNames(layer)
+		t = append(t,
+			weights.Param{Name: an, Shape: []int{l.Config.Rank, dims[1]}, Module: weights.Linear},
+			weights.Param{Name: bn, Shape: []int{dims[0], l.Config.Rank}, Module: weights.Linear})
+	}
+	return t
+}
+
 // Trainable says whether an HF parameter name is one of the LoRA matrices or belongs to a layer
 // saved whole (for Freeze).
 func (l *LoRA) Trainable(name string) bool {
