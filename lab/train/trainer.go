@@ -20,6 +20,7 @@ import (
 
 	"github.com/go-translab/translab/lab/metrics"
 	"github.com/go-translab/translab/lab/show"
+	"github.com/go-translab/translab/lab/weights"
 )
 
 // Example is one labelled input: a tokenised sequence (special tokens included, not padded) for a
@@ -42,6 +43,9 @@ type Model struct {
 	// ImageLogits classifies pixel values [batch, channels·height·width] (an image classifier);
 	// set it instead of Logits.
 	ImageLogits func(pixels *Node) *Node
+	// Params is the model's parameter table (with any head, adapter or prompt added): AdamW's
+	// weight-decay groups come from it. It may be nil only when Args.WeightDecay is 0.
+	Params weights.Table
 }
 
 // logits runs the model on a batch's inputs (ids and mask, or pixels).
@@ -193,7 +197,7 @@ func NewTrainer(b compute.Backend, m Model, args Args, train, eval []Example, la
 	}
 	cfg := DefaultAdamW()
 	cfg.LR, cfg.WeightDecay, cfg.MaxGradNorm, cfg.WarmupSteps, cfg.TotalSteps = args.LearningRate, args.WeightDecay, max(args.MaxGradNorm, 0), warmup, steps
-	opt, err := NewAdamW(m.Store, nil, cfg)
+	opt, err := NewAdamW(m.Store, m.Params, cfg)
 	if err != nil {
 		return nil, err
 	}

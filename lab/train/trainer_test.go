@@ -55,7 +55,7 @@ func demoTrainer(t testing.TB, args train.Args) *train.Trainer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := train.NewTrainer(b, train.Model{Store: m.Store, Logits: m.Logits, PadID: tok.PadID()}, args, examples("train"), examples("validation"), ds.LabelNames)
+	tr, err := train.NewTrainer(b, train.Model{Store: m.Store, Logits: m.Logits, PadID: tok.PadID(), Params: m.Params()}, args, examples("train"), examples("validation"), ds.LabelNames)
 	if err != nil {
 		t.Fatal(err)
 	}
