@@ -220,7 +220,7 @@ func TestFineTune(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lora, err := peft.LoadLoRA(r.Saved, fresh.Store, fresh.Config.LinearLayers())
+		lora, err := peft.LoadLoRA(r.Saved, fresh.Store, fresh.Config.Params().Linears())
 		if err != nil {
 			t.Fatal(err)
 		}

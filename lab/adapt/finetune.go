@@ -142,14 +142,14 @@ func (s *Set) FineTune(ctx context.Context, o TrainOptions) (Result, error) {
 		logits = m.HeadLogits
 		trainSet, evalSet = s.asEmbeddings(s.Train, s.trainEmb), s.asEmbeddings(s.Eval, s.evalEmb)
 	case LayerNorm:
-		rule = peft.Any(head, func(n string) bool { return strings.HasPrefix(n, "vision_model.") && peft.LayerNorms(n) })
+		rule = peft.Any(head, peft.All(peft.Under("vision_model"), peft.LayerNorms(m.Config.Params())))
 		name = "LayerNorm tuning (vision) + head"
 	case BitFit:
-		rule = peft.Any(head, func(n string) bool { return strings.HasPrefix(n, "vision_model.") && peft.Biases(n) })
+		rule = peft.Any(head, peft.All(peft.Under("vision_model"), peft.Biases(m.Config.Params())))
 		name = "BitFit (vision biases) + head"
 	case LoRA:
 		cfg := peft.LoRAConfig{Rank: o.Rank, Alpha: o.Alpha, Dropout: o.Dropout, Pattern: `vision_model\..*\.(q_proj|v_proj)`}
-		if lora, err = peft.NewLoRA(m.Store, m.Config.LinearLayers(), cfg, o.Seed); err != nil {
+		if lora, err = peft.NewLoRA(m.Store, m.Config.Params().Linears(), cfg, o.Seed); err != nil {
 			return Result{}, err
 		}
 		m.Adapter = lora

@@ -26,7 +26,7 @@ func LoadDir(dir string) (*Model, error) {
 		return nil, err
 	}
 	defer src.Close()
-	want := weights.Wants(cfg.WeightShapes(), nil)
+	want := cfg.Params().Wants(nil)
 	store := model.NewStore()
 	report, err := weights.Bind(store, src, want, true)
 	if err != nil {

@@ -13,6 +13,22 @@ import (
 // [classes, projection_dim] and "classifier.bias" [classes].
 const ClassifierHead = "classifier"
 
+// ClassifierParams is the table of the head AddClassifier makes: an nn.Linear of dim inputs
+// (projection_dim) and classes outputs, with a bias.
+func ClassifierParams(classes, dim int) weights.Table {
+	return weights.LinearParams(ClassifierHead, classes, dim, true)
+}
+
+// Params is the model's parameter table: CLIPModel's, and the classifier's once AddClassifier has
+// made one.
+func (m *Model) Params() weights.Table {
+	t := m.Config.Params()
+	if v := m.Store.GetVariable(weights.VarPath(ClassifierHead + ".weight")); v != nil {
+		t = t.With(ClassifierParams(v.Shape().Dimensions[0], m.Config.ProjectionDim)...)
+	}
+	return t
+}
+
 // AddClassifier gives the model a linear head on its normalised image embeddings, initialised
 // from a zero-shot classifier's class embeddings (normalised, [classes, projection_dim]): the
 // weight is exp(logit_scale) times the class embeddings and the bias is zero, so before any training the head's logits are the zero-shot logits. Fine-tuning

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/go-translab/translab/lab/atomicfile"
+	"github.com/go-translab/translab/lab/weights"
 )
 
 // TowerConfig holds the fields of CLIPTextConfig / CLIPVisionConfig that shape the weights or change
@@ -124,53 +125,44 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// WeightShapes is the explicit weight map of CLIPModel: every HF parameter name with its shape.
-func (c *Config) WeightShapes() map[string][]int {
-	w := map[string][]int{"logit_scale": {}}
+// Params is the parameter table of CLIPModel: every HF parameter's name, shape and module. The
+// order is the text tower, the vision tower, the two projections and logit_scale, with each
+// attention's projections as q, k, v, out (HF's module order, but for those two): the order LoRA
+// draws its matrices in, kept so that a seed gives the adapter it always gave.
+func (c *Config) Params() weights.Table {
 	t, v := c.Text, c.Vision
-	w["text_model.embeddings.token_embedding.weight"] = []int{t.VocabSize, t.HiddenSize}
-	w["text_model.embeddings.position_embedding.weight"] = []int{t.MaxPositionEmbeddings, t.HiddenSize}
-	encoderShapes(w, "text_model.encoder", t)
-	w["text_model.final_layer_norm.weight"], w["text_model.final_layer_norm.bias"] = []int{t.HiddenSize}, []int{t.HiddenSize}
-	w["text_projection.weight"] = []int{c.ProjectionDim, t.HiddenSize}
+	p := weights.EmbeddingParams("text_model.embeddings.token_embedding", t.VocabSize, t.HiddenSize)
+	p = append(p, weights.EmbeddingParams("text_model.embeddings.position_embedding", t.MaxPositionEmbeddings, t.HiddenSize)...)
+	p = append(p, encoderParams("text_model.encoder", t)...)
+	p = append(p, weights.LayerNormParams("text_model.final_layer_norm", t.HiddenSize)...)
 
-	w["vision_model.embeddings.class_embedding"] = []int{v.HiddenSize}
-	w["vision_model.embeddings.patch_embedding.weight"] = []int{v.HiddenSize, v.NumChannels, v.PatchSize, v.PatchSize}
-	w["vision_model.embeddings.position_embedding.weight"] = []int{c.NumPatches() + 1, v.HiddenSize}
-	w["vision_model.pre_layrnorm.weight"], w["vision_model.pre_layrnorm.bias"] = []int{v.HiddenSize}, []int{v.HiddenSize} // sic, as HF spells it
-	encoderShapes(w, "vision_model.encoder", v)
-	w["vision_model.post_layernorm.weight"], w["vision_model.post_layernorm.bias"] = []int{v.HiddenSize}, []int{v.HiddenSize}
-	w["visual_projection.weight"] = []int{c.ProjectionDim, v.HiddenSize}
-	return w
+	p = append(p,
+		weights.Param{Name: "vision_model.embeddings.class_embedding", Shape: []int{v.HiddenSize}, Module: weights.Other},
+		weights.Param{Name: "vision_model.embeddings.patch_embedding.weight", Shape: []int{v.HiddenSize, v.NumChannels, v.PatchSize, v.PatchSize}, Module: weights.Conv})
+	p = append(p, weights.EmbeddingParams("vision_model.embeddings.position_embedding", c.NumPatches()+1, v.HiddenSize)...)
+	p = append(p, weights.LayerNormParams("vision_model.pre_layrnorm", v.HiddenSize)...) // sic, as HF spells it
+	p = append(p, encoderParams("vision_model.encoder", v)...)
+	p = append(p, weights.LayerNormParams("vision_model.post_layernorm", v.HiddenSize)...)
+
+	p = append(p, weights.LinearParams("text_projection", c.ProjectionDim, t.HiddenSize, false)...)
+	p = append(p, weights.LinearParams("visual_projection", c.ProjectionDim, v.HiddenSize, false)...)
+	return append(p, weights.Param{Name: "logit_scale", Module: weights.Other})
 }
 
-// LinearLayers names every torch.nn.Linear of CLIPModel: the layers PEFT's LoRA can adapt.
-func (c *Config) LinearLayers() []string {
-	var out []string
-	for _, tower := range []struct {
-		prefix string
-		t      TowerConfig
-	}{{"text_model.encoder", c.Text}, {"vision_model.encoder", c.Vision}} {
-		for i := 0; i < tower.t.NumHiddenLayers; i++ {
-			p := fmt.Sprintf("%s.layers.%d.", tower.prefix, i)
-			out = append(out, p+"self_attn.q_proj", p+"self_attn.k_proj", p+"self_attn.v_proj", p+"self_attn.out_proj", p+"mlp.fc1", p+"mlp.fc2")
-		}
-	}
-	return append(out, "text_projection", "visual_projection")
-}
-
-func encoderShapes(w map[string][]int, prefix string, t TowerConfig) {
+func encoderParams(prefix string, t TowerConfig) weights.Table {
 	d, h := t.HiddenSize, t.IntermediateSize
+	var p weights.Table
 	for i := 0; i < t.NumHiddenLayers; i++ {
-		p := fmt.Sprintf("%s.layers.%d.", prefix, i)
+		l := fmt.Sprintf("%s.layers.%d.", prefix, i)
 		for _, proj := range []string{"q_proj", "k_proj", "v_proj", "out_proj"} {
-			w[p+"self_attn."+proj+".weight"], w[p+"self_attn."+proj+".bias"] = []int{d, d}, []int{d}
+			p = append(p, weights.LinearParams(l+"self_attn."+proj, d, d, true)...)
 		}
-		w[p+"layer_norm1.weight"], w[p+"layer_norm1.bias"] = []int{d}, []int{d}
-		w[p+"mlp.fc1.weight"], w[p+"mlp.fc1.bias"] = []int{h, d}, []int{h}
-		w[p+"mlp.fc2.weight"], w[p+"mlp.fc2.bias"] = []int{d, h}, []int{d}
-		w[p+"layer_norm2.weight"], w[p+"layer_norm2.bias"] = []int{d}, []int{d}
+		p = append(p, weights.LayerNormParams(l+"layer_norm1", d)...)
+		p = append(p, weights.LinearParams(l+"mlp.fc1", h, d, true)...)
+		p = append(p, weights.LinearParams(l+"mlp.fc2", d, h, true)...)
+		p = append(p, weights.LayerNormParams(l+"layer_norm2", d)...)
 	}
+	return p
 }
 
 // Save writes config.json so that both this package and HF transformers load it.

@@ -3,7 +3,7 @@ package clip
 import (
 	"math"
 	"math/rand/v2"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/gomlx/core/tensors"
@@ -12,49 +12,38 @@ import (
 	"github.com/go-translab/translab/lab/weights"
 )
 
-// NewRandom builds a CLIP with random weights in the spirit of HF's CLIPPreTrainedModel._init_weights
-// (normal weights scaled by the width, zero biases, unit LayerNorms, logit_scale log(1/0.07)). The
-// demo and the benchmarks use it; no result of the lab is taken from random weights.
+// NewRandom builds a CLIP with random weights in the spirit of HF's CLIPPreTrainedModel._init_weights,
+// by module type as the parameter table gives it: Linear weights normal with std 1/√fan-in,
+// Embedding, Conv and bare parameters normal with std 0.02, zero biases, unit LayerNorms,
+// logit_scale log(1/0.07). The demo and the benchmarks use it; no result of the lab is taken from
+// random weights.
 func NewRandom(cfg *Config, seed uint64) *Model {
 	m := &Model{Config: cfg, Store: model.NewStore()}
-	shapes := cfg.WeightShapes()
-	names := make([]string, 0, len(shapes))
-	for n := range shapes {
-		names = append(names, n)
-	}
-	sort.Strings(names) // a fixed order, so a seed always gives the same weights
+	// A fixed order, by name, so a seed always gives the same weights.
+	table := slices.SortedFunc(slices.Values(cfg.Params()), func(a, b weights.Param) int { return strings.Compare(a.Name, b.Name) })
 	rng := rand.New(rand.NewPCG(seed, 0x636c6970))
-	for _, name := range names {
-		shape := shapes[name]
-		size := 1
-		for _, d := range shape {
-			size *= d
-		}
-		data := make([]float32, size)
-		std := 0.02
-		if len(shape) >= 2 {
-			std = 1 / math.Sqrt(float64(shape[len(shape)-1])) // fan-in
-		}
+	for _, p := range table {
+		data := make([]float32, p.Size())
 		switch {
-		case name == "logit_scale":
+		case p.Name == "logit_scale":
 			data[0] = float32(math.Log(1 / 0.07))
-		case strings.Contains(name, "layer_norm") || strings.Contains(name, "layrnorm") || strings.Contains(name, "layernorm"):
-			if strings.HasSuffix(name, ".weight") {
-				for i := range data {
-					data[i] = 1
-				}
+		case p.Bias:
+			// zeros: Linear biases and LayerNorm shifts
+		case p.Module == weights.LayerNorm:
+			for i := range data {
+				data[i] = 1
 			}
-		case strings.HasSuffix(name, ".bias"):
 		default:
-			if strings.Contains(name, "embedding") {
-				std = 0.02
+			std := 0.02 // Embedding, Conv (the patch embedding) and class_embedding
+			if p.Module == weights.Linear {
+				std = 1 / math.Sqrt(float64(p.Shape[len(p.Shape)-1])) // fan-in
 			}
 			for i := range data {
 				data[i] = float32(rng.NormFloat64() * std)
 			}
 		}
-		if _, err := m.Store.CreateVariable(weights.VarPath(name), tensors.FromFlatDataAndDimensions(data, shape...)); err != nil {
-			panic(err) // only on a path clash, which WeightShapes rules out
+		if _, err := m.Store.CreateVariable(weights.VarPath(p.Name), tensors.FromFlatDataAndDimensions(data, p.Shape...)); err != nil {
+			panic(err) // only on a path clash, which the table's distinct names rule out
 		}
 	}
 	return m
@@ -62,7 +51,7 @@ func NewRandom(cfg *Config, seed uint64) *Model {
 
 // Save writes the weights as an HF safetensors checkpoint of CLIPModel (atomically).
 func (m *Model) Save(path string) error {
-	ts, err := weights.FromStore(m.Store, weights.Wants(m.Config.WeightShapes(), nil))
+	ts, err := weights.FromStore(m.Store, m.Config.Params().Wants(nil))
 	if err != nil {
 		return err
 	}

@@ -73,7 +73,7 @@ func LoadDir(dir string, head Head) (*Model, error) {
 		hasHead = false
 	}
 
-	want := weights.Wants(cfg.WeightShapes(hasHead), fileNames(bare))
+	want := cfg.Params(hasHead).Wants(fileNames(bare))
 
 	store := model.NewStore()
 	report, err := weights.Bind(store, src, want, true)
@@ -112,7 +112,7 @@ func loadBERT(dir string, raw []byte, head Head) (*Model, error) {
 		prefix = "bert."
 	}
 	store := model.NewStore()
-	report, err := weights.Bind(store, src, weights.Wants(cfg.WeightShapes(false), bertNames(prefix)), true)
+	report, err := weights.Bind(store, src, cfg.Params(false).Wants(bertNames(prefix)), true)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func ignorable(name string, head Head) bool {
 // of DistilBertModel ("embeddings.…", "transformer.…") and the head is left out; otherwise those of
 // DistilBertForSequenceClassification.
 func (m *Model) Save(path string, bare bool) error {
-	ts, err := weights.FromStore(m.Store, weights.Wants(m.Config.WeightShapes(m.HasHead && !bare), fileNames(bare)))
+	ts, err := weights.FromStore(m.Store, m.Config.Params(m.HasHead && !bare).Wants(fileNames(bare)))
 	if err != nil {
 		return err
 	}

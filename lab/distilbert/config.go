@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/go-translab/translab/lab/atomicfile"
+	"github.com/go-translab/translab/lab/weights"
 )
 
 // Config holds the DistilBertConfig fields that shape the weights or change the math, read from a
@@ -64,6 +65,36 @@ func (c *Config) Labels() []string {
 		}
 	}
 	return out
+}
+
+// Params is the parameter table of DistilBertForSequenceClassification, in HF's order
+// (named_parameters): every parameter's name, shape and module. Without head it is the encoder
+// alone, still under "distilbert.".
+func (c *Config) Params(head bool) weights.Table {
+	d, h := c.Dim, c.HiddenDim
+	t := weights.EmbeddingParams("distilbert.embeddings.word_embeddings", c.VocabSize, d)
+	t = append(t, weights.EmbeddingParams("distilbert.embeddings.position_embeddings", c.MaxPositionEmbeddings, d)...)
+	t = append(t, weights.LayerNormParams("distilbert.embeddings.LayerNorm", d)...)
+	for i := 0; i < c.NLayers; i++ {
+		p := fmt.Sprintf("distilbert.transformer.layer.%d.", i)
+		for _, lin := range []string{"q_lin", "k_lin", "v_lin", "out_lin"} {
+			t = append(t, weights.LinearParams(p+"attention."+lin, d, d, true)...)
+		}
+		t = append(t, weights.LayerNormParams(p+"sa_layer_norm", d)...)
+		t = append(t, weights.LinearParams(p+"ffn.lin1", h, d, true)...)
+		t = append(t, weights.LinearParams(p+"ffn.lin2", d, h, true)...)
+		t = append(t, weights.LayerNormParams(p+"output_layer_norm", d)...)
+	}
+	if head {
+		t = append(t, c.headParams()...)
+	}
+	return t
+}
+
+// headParams are the sequence-classification head's: pre_classifier and classifier.
+func (c *Config) headParams() weights.Table {
+	return append(weights.LinearParams("pre_classifier", c.Dim, c.Dim, true),
+		weights.LinearParams("classifier", c.NumLabels(), c.Dim, true)...)
 }
 
 // shapeFields must be present in config.json: a default would silently build a model whose shapes

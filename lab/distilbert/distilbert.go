@@ -44,47 +44,8 @@ type Model struct {
 // VarPath is the store path of an HF parameter name.
 func VarPath(hfName string) string { return weights.VarPath(hfName) }
 
-// WeightShapes is the explicit weight map of DistilBertForSequenceClassification: every HF
-// parameter name with its shape. Without head it is the encoder alone, still under "distilbert.".
-func (c *Config) WeightShapes(head bool) map[string][]int {
-	d, h := c.Dim, c.HiddenDim
-	w := map[string][]int{
-		"distilbert.embeddings.word_embeddings.weight":     {c.VocabSize, d},
-		"distilbert.embeddings.position_embeddings.weight": {c.MaxPositionEmbeddings, d},
-		"distilbert.embeddings.LayerNorm.weight":           {d},
-		"distilbert.embeddings.LayerNorm.bias":             {d},
-	}
-	for i := 0; i < c.NLayers; i++ {
-		p := fmt.Sprintf("distilbert.transformer.layer.%d.", i)
-		for _, lin := range []string{"q_lin", "k_lin", "v_lin", "out_lin"} {
-			w[p+"attention."+lin+".weight"] = []int{d, d}
-			w[p+"attention."+lin+".bias"] = []int{d}
-		}
-		w[p+"sa_layer_norm.weight"], w[p+"sa_layer_norm.bias"] = []int{d}, []int{d}
-		w[p+"ffn.lin1.weight"], w[p+"ffn.lin1.bias"] = []int{h, d}, []int{h}
-		w[p+"ffn.lin2.weight"], w[p+"ffn.lin2.bias"] = []int{d, h}, []int{d}
-		w[p+"output_layer_norm.weight"], w[p+"output_layer_norm.bias"] = []int{d}, []int{d}
-	}
-	if head {
-		w["pre_classifier.weight"], w["pre_classifier.bias"] = []int{d, d}, []int{d}
-		w["classifier.weight"], w["classifier.bias"] = []int{c.NumLabels(), d}, []int{c.NumLabels()}
-	}
-	return w
-}
-
-// LinearLayers names every torch.nn.Linear of the model (the head's with head): the layers PEFT's
-// LoRA can adapt. HF peft's default for DistilBERT adapts q_lin and v_lin.
-func (c *Config) LinearLayers(head bool) []string {
-	var out []string
-	for i := 0; i < c.NLayers; i++ {
-		p := fmt.Sprintf("distilbert.transformer.layer.%d.", i)
-		out = append(out, p+"attention.q_lin", p+"attention.k_lin", p+"attention.v_lin", p+"attention.out_lin", p+"ffn.lin1", p+"ffn.lin2")
-	}
-	if head {
-		out = append(out, "pre_classifier", "classifier")
-	}
-	return out
-}
+// Params is the model's parameter table: the encoder's, and the head's when it has one.
+func (m *Model) Params() weights.Table { return m.Config.Params(m.HasHead) }
 
 func (m *Model) params() weights.Params {
 	return weights.Params{Store: m.Store, Compute: m.Compute, Adapter: m.Adapter}

@@ -3,60 +3,49 @@ package distilbert
 import (
 	"math"
 	"math/rand/v2"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/go-translab/translab/lab/weights"
 )
 
-// NewRandom builds a model with HF's initialisation (DistilBertPreTrainedModel._init_weights):
-// Linear and Embedding weights ~ normal(0, initializer_range), biases zero, LayerNorm weight one and
-// bias zero, the padding row of the word embeddings zero. Benchmarks and tests use it, and
-// fine-tuning uses InitHead for a fresh classifier.
+// NewRandom builds a model with HF's initialisation (DistilBertPreTrainedModel._init_weights), by
+// module type as the parameter table gives it: Linear and Embedding weights ~ normal(0,
+// initializer_range), biases zero, LayerNorm weight one and bias zero, the padding row of the word
+// embeddings zero (sinusoidal position embeddings when the config asks for them). Benchmarks and
+// tests use it, and fine-tuning uses InitHead for a fresh classifier.
 func NewRandom(cfg *Config, head bool, seed uint64) *Model {
 	m := &Model{Config: cfg, Store: model.NewStore()}
-	m.initialize(cfg.WeightShapes(head), seed)
+	m.initialize(cfg.Params(head), seed)
 	m.HasHead = head
 	return m
 }
 
 // InitHead gives the model a freshly initialised classification head of cfg.NumLabels() outputs.
 func (m *Model) InitHead(seed uint64) {
-	all := m.Config.WeightShapes(true)
-	head := map[string][]int{}
-	for name, shape := range all {
-		if !strings.HasPrefix(name, "distilbert.") {
-			head[name] = shape
-		}
-	}
-	m.initialize(head, seed)
+	m.initialize(m.Config.headParams(), seed)
 	m.HasHead = true
 }
 
-func (m *Model) initialize(shapes map[string][]int, seed uint64) {
-	names := make([]string, 0, len(shapes))
-	for n := range shapes {
-		names = append(names, n)
-	}
-	sort.Strings(names) // a fixed order, so a seed always gives the same weights
+func (m *Model) initialize(table weights.Table, seed uint64) {
+	// A fixed order, by name, so a seed always gives the same weights.
+	table = slices.SortedFunc(slices.Values(table), func(a, b weights.Param) int { return strings.Compare(a.Name, b.Name) })
 	rng := rand.New(rand.NewPCG(seed, 0x6c6162))
 	std := m.Config.InitializerRange
-	for _, name := range names {
-		shape := shapes[name]
-		size := 1
-		for _, d := range shape {
-			size *= d
-		}
-		data := make([]float32, size)
+	for _, p := range table {
+		name, shape := p.Name, p.Shape
+		data := make([]float32, p.Size())
 		switch {
-		case strings.Contains(name, "LayerNorm.weight") || strings.HasSuffix(name, "layer_norm.weight"):
+		case p.Bias:
+			// zeros: Linear biases and LayerNorm shifts
+		case p.Module == weights.LayerNorm:
 			for i := range data {
 				data[i] = 1
 			}
-		case strings.HasSuffix(name, ".bias"):
-			// zeros
-		default:
+		default: // Linear and Embedding weights
 			for i := range data {
 				data[i] = float32(rng.NormFloat64() * std)
 			}
@@ -73,7 +62,7 @@ func (m *Model) initialize(shapes map[string][]int, seed uint64) {
 		if v != nil {
 			v.MustSetValue(t)
 		} else if _, err := m.Store.CreateVariable(VarPath(name), t); err != nil {
-			panic(err) // only on a path clash, which WeightShapes rules out
+			panic(err) // only on a path clash, which the table's distinct names rule out
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/go-translab/translab/lab/weights"
 )
 
 // Counts are a store's parameter counts after Freeze, PEFT's print_trainable_parameters.
@@ -60,14 +62,28 @@ func Any(rules ...func(string) bool) func(string) bool {
 	}
 }
 
-// Biases is BitFit (Ben Zaken et al., 2022): train the bias terms only.
-func Biases(name string) bool { return strings.HasSuffix(name, ".bias") }
+// Biases is BitFit (Ben Zaken et al., 2022): train the bias terms only, those of every module of
+// the model's parameter table (Linear layers and LayerNorms alike).
+func Biases(t weights.Table) func(name string) bool {
+	return t.Rule(func(p weights.Param) bool { return p.Bias })
+}
 
-// LayerNorms trains the LayerNorms' scales and shifts (CLIP spells them layer_norm, layrnorm and
-// layernorm; DistilBERT LayerNorm and layer_norm).
-func LayerNorms(name string) bool {
-	l := strings.ToLower(name)
-	return strings.Contains(l, "layer_norm") || strings.Contains(l, "layernorm") || strings.Contains(l, "layrnorm")
+// LayerNorms trains the LayerNorms' scales and shifts: both parameters of every LayerNorm module of
+// the model's parameter table.
+func LayerNorms(t weights.Table) func(name string) bool {
+	return t.Rule(func(p weights.Param) bool { return p.Module == weights.LayerNorm })
+}
+
+// All is true when every one of the rules is.
+func All(rules ...func(string) bool) func(string) bool {
+	return func(name string) bool {
+		for _, r := range rules {
+			if !r(name) {
+				return false
+			}
+		}
+		return true
+	}
 }
 
 // Under trains the parameters of one module, e.g. Under("classifier") for a head.

@@ -143,9 +143,9 @@ func (c LoRAConfig) saves(layer string) bool {
 }
 
 // NewLoRA adds freshly initialised LoRA matrices to the store for the layers of linear (the model's
-// Linear layers, e.g. clip.Config.LinearLayers) that cfg targets. As PEFT does, A is drawn from
-// kaiming_uniform(a=√5), i.e. U(±1/√in), and B starts at zero, so the adapted model starts equal to
-// the base model.
+// Linear layers: its parameter table's Linears(), e.g. clip.Config.Params().Linears()) that cfg
+// targets. As PEFT does, A is drawn from kaiming_uniform(a=√5), i.e. U(±1/√in), and B starts at
+// zero, so the adapted model starts equal to the base model.
 func NewLoRA(store *model.Store, linear []string, cfg LoRAConfig, seed uint64) (*LoRA, error) {
 	chosen, saved, err := selectLayers(cfg, linear)
 	if err != nil {
@@ -198,6 +198,21 @@ func (l *LoRA) Adapt(p weights.Params, name string, x, y *Node) *Node {
 	p.Adapter = nil // the matrices themselves are plain Linear layers
 	h = p.Linear(p.Linear(h, name+".lora_A"), name+".lora_B")
 	return Add(y, MulScalar(h, l.Config.Scaling()))
+}
+
+// Params is the table of the LoRA matrices, layer by layer: lora_A [r, in] and lora_B [out, r] are
+// PEFT's nn.Linear layers without bias, so the Trainer decays them as HF's does. The layers saved
+// whole are the model's own and in its table already.
+func (l *LoRA) Params() weights.Table {
+	var t weights.Table
+	for _, layer := range l.Layers {
+		dims := l.store.GetVariable(weights.VarPath(layer + ".weight")).Shape().Dimensions
+		an, bn := MatrixNames(layer)
+		t = append(t,
+			weights.Param{Name: an, Shape: []int{l.Config.Rank, dims[1]}, Module: weights.Linear},
+			weights.Param{Name: bn, Shape: []int{dims[0], l.Config.Rank}, Module: weights.Linear})
+	}
+	return t
 }
 
 // Trainable says whether an HF parameter name is one of the LoRA matrices or belongs to a layer
@@ -363,9 +378,10 @@ func (l *LoRA) Save(dir, base string) error {
 }
 
 // LoadLoRA reads a PEFT LoRA adapter (adapter_config.json and adapter_model.safetensors in dir) into
-// the store, for the layers of linear it targets; layers it saved whole (modules_to_save, e.g. a
-// classification head) replace the model's. Every problem — an option the lab does not implement,
-// a missing, unexpected or wrong-shape tensor — is reported naming the file.
+// the store, for the layers of linear (the parameter table's Linears()) it targets; layers it saved
+// whole (modules_to_save, e.g. a classification head) replace the model's. Every problem — an
+// option the lab does not implement, a missing, unexpected or wrong-shape tensor — is reported
+// naming the file.
 func LoadLoRA(dir string, store *model.Store, linear []string) (*LoRA, error) {
 	path := filepath.Join(dir, ConfigFile)
 	raw, err := os.ReadFile(path)

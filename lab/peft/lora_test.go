@@ -70,7 +70,7 @@ func TestLoRAParity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lora, err := LoadLoRA(golden, m.Store, m.Config.LinearLayers())
+	lora, err := LoadLoRA(golden, m.Store, m.Config.Params().Linears())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestNewLoRAStartsAtBase(t *testing.T) {
 	}
 	ids, pixels := clipInputs(t, ref)
 	baseLogits, _ := forward(t, m, ids, pixels)
-	lora, err := NewLoRA(m.Store, m.Config.LinearLayers(), LoRAConfig{Rank: 8, Alpha: 16, Targets: []string{"q_proj", "v_proj"}}, 1)
+	lora, err := NewLoRA(m.Store, m.Config.Params().Linears(), LoRAConfig{Rank: 8, Alpha: 16, Targets: []string{"q_proj", "v_proj"}}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestSaveLoadMerge(t *testing.T) {
 	}
 	ids, pixels := clipInputs(t, ref)
 	base, _ := forward(t, m, ids, pixels)
-	lora, err := LoadLoRA(golden, m.Store, m.Config.LinearLayers())
+	lora, err := LoadLoRA(golden, m.Store, m.Config.Params().Linears())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestSaveLoadMerge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lora2, err := LoadLoRA(dir, m2.Store, m2.Config.LinearLayers())
+	lora2, err := LoadLoRA(dir, m2.Store, m2.Config.Params().Linears())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +268,7 @@ func TestLoadLoRAErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = LoadLoRA(dir, m.Store, m.Config.LinearLayers())
+			_, err = LoadLoRA(dir, m.Store, m.Config.Params().Linears())
 			if err == nil {
 				t.Fatal("loaded a bad adapter")
 			}
@@ -296,7 +296,7 @@ func TestLoRADistilBERTParity(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join("testdata", "lora-distilbert")
-	lora, err := LoadLoRA(dir, m.Store, m.Config.LinearLayers(true))
+	lora, err := LoadLoRA(dir, m.Store, m.Config.Params(true).Linears())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,6 +102,12 @@ func newPromptLearner(m *clip.Model, classes []string, init string, ids *tensors
 	return &PromptLearner{Model: m, Classes: classes, Context: n, Init: init, ids: ids}, nil
 }
 
+// Params is the table of the learned vectors: prompt_learner.ctx [n, hidden], a bare
+// nn.Parameter as in CoOp (decayed by the Trainer, as HF decays any such parameter).
+func (p *PromptLearner) Params() weights.Table {
+	return weights.Table{{Name: ContextName, Shape: []int{p.Context, p.Model.Config.Text.HiddenSize}, Module: weights.Other}}
+}
+
 // ClassEmbeds are the text tower's projected features of every class's prompt, with the learned
 // vectors in place of the context words: [classes, projection_dim], not normalised.
 func (p *PromptLearner) ClassEmbeds(g *Graph) *Node {
@@ -123,8 +129,7 @@ func (p *PromptLearner) Logits(imageEmbeds *Node) *Node {
 
 // Save writes the learned vectors as a safetensors file with what they were learned for.
 func (p *PromptLearner) Save(path string) error {
-	want := []weights.Want{{Name: ContextName, Path: weights.VarPath(ContextName), Shape: []int{p.Context, p.Model.Config.Text.HiddenSize}}}
-	ts, err := weights.FromStore(p.Model.Store, want)
+	ts, err := weights.FromStore(p.Model.Store, p.Params().Wants(nil))
 	if err != nil {
 		return err
 	}

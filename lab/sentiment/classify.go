@@ -42,7 +42,7 @@ func LoadClassifier(ctx context.Context, model, adapter string) (*Classifier, er
 		if !m.HasHead {
 			m.InitHead(0) // placeholders of the right shapes, for the adapter's saved head to replace
 		}
-		lora, err := peft.LoadLoRA(adapter, m.Store, m.Config.LinearLayers(true))
+		lora, err := peft.LoadLoRA(adapter, m.Store, m.Config.Params(true).Linears())
 		if err != nil {
 			return nil, err
 		}

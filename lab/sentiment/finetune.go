@@ -121,11 +121,13 @@ func (l *Lab) FineTune(ctx context.Context, o FineTuneOptions) (*FineTuned, erro
 	ft := &FineTuned{Method: "fine-tuned DistilBERT", Model: m, Labels: labels, Demo: l.Demo}
 	var lora *peft.LoRA
 	rule := func(string) bool { return true }
+	params := m.Params()
 	if o.LoRA != nil {
-		if lora, err = peft.NewLoRA(m.Store, cfg.LinearLayers(true), *o.LoRA, o.HeadSeed); err != nil {
+		if lora, err = peft.NewLoRA(m.Store, params.Linears(), *o.LoRA, o.HeadSeed); err != nil {
 			return nil, err
 		}
 		m.Adapter = lora
+		params = params.With(lora.Params()...)
 		rule = lora.Trainable
 		ft.Method = fmt.Sprintf("DistilBERT + LoRA r=%d (%s) + head", o.LoRA.Rank, strings.Join(lora.Config.Targets, ", "))
 		if len(lora.Saved) == 0 {
@@ -143,7 +145,7 @@ func (l *Lab) FineTune(ctx context.Context, o FineTuneOptions) (*FineTuned, erro
 		}
 		return out
 	}
-	tr, err := train.NewTrainer(l.Backend, train.Model{Store: m.Store, Logits: m.Logits, PadID: l.Tokenizer.PadID()}, o.Args, examples("train"), examples("validation"), labels)
+	tr, err := train.NewTrainer(l.Backend, train.Model{Store: m.Store, Logits: m.Logits, PadID: l.Tokenizer.PadID(), Params: params}, o.Args, examples("train"), examples("validation"), labels)
 	if err != nil {
 		return nil, err
 	}

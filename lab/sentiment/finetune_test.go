@@ -125,7 +125,7 @@ func TestFineTuneLoRADemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh.InitHead(1) // a head to be replaced by the adapter's
-	adapter, err := peft.LoadLoRA(ft.Adapter, fresh.Store, fresh.Config.LinearLayers(true))
+	adapter, err := peft.LoadLoRA(ft.Adapter, fresh.Store, fresh.Config.Params(true).Linears())
 	if err != nil {
 		t.Fatal(err)
 	}

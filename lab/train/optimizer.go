@@ -21,8 +21,8 @@ import (
 // AdamWConfig holds the optimizer's hyper-parameters under the names of HF's TrainingArguments.
 type AdamWConfig struct {
 	LR, Beta1, Beta2, Eps float64
-	// WeightDecay is decoupled (p ← p·(1 − lr·wd)) and applies only to the parameters NoDecay
-	// rejects.
+	// WeightDecay is decoupled (p ← p·(1 − lr·wd)) and applies only to the parameters Decays
+	// picks from the model's parameter table.
 	WeightDecay float64
 	// MaxGradNorm clips the global L2 norm of all gradients; 0 or less disables clipping, as in HF.
 	MaxGradNorm float64
@@ -53,23 +53,10 @@ func (c AdamWConfig) validate() error {
 	return nil
 }
 
-// NoDecay reports whether HF's Trainer exempts a parameter from weight decay. HF decays every
-// parameter except those whose name contains "bias" (a substring test, as in
-// Trainer.get_decay_parameter_names) and the weights of LayerNorm modules. HF finds the latter by
-// module type; from a name alone we recognise the LayerNorm module names of the lab's models:
-// DistilBERT's LayerNorm, sa_layer_norm and output_layer_norm, CLIP's layer_norm1/2,
-// final_layer_norm, pre_layrnorm (sic) and post_layernorm.
-func NoDecay(name string) bool {
-	if strings.Contains(name, "bias") {
-		return true
-	}
-	module := strings.ToLower(strings.TrimSuffix(name, ".weight"))
-	if i := strings.LastIndexByte(module, '.'); i >= 0 {
-		module = module[i+1:]
-	}
-	return strings.Contains(module, "layernorm") || strings.Contains(module, "layer_norm") ||
-		strings.Contains(module, "layrnorm")
-}
+// Decays is HF's weight-decay grouping (Trainer.get_decay_parameter_names): every parameter is
+// decayed except biases and the parameters of LayerNorm modules, which HF finds by module type
+// and the lab reads from the model's parameter table.
+func Decays(p weights.Param) bool { return !p.Bias && p.Module != weights.LayerNorm }
 
 // LinearSchedule is transformers.get_linear_schedule_with_warmup's learning rate at step (0-based,
 // the value the Trainer uses before its scheduler.step()). The arithmetic follows HF's lambda and
@@ -87,6 +74,7 @@ func LinearSchedule(step, warmup, total int, lr float64) float64 {
 type Optimizer struct {
 	cfg    AdamWConfig
 	names  []string
+	decay  []bool // per parameter: decayed (nil without weight decay)
 	params []*model.Variable
 	m, v   []*model.Variable
 	step   *model.Variable
@@ -95,34 +83,45 @@ type Optimizer struct {
 // StatePrefix is the store scope holding the optimizer's state.
 const StatePrefix = "/optimizer"
 
-// NewAdamW prepares AdamW over the named HF parameters of store (nil: every trainable float
-// variable outside StatePrefix), creating its zeroed state. Parameters are updated in the order
-// given, which only matters for floating-point summation in the gradient norm.
-func NewAdamW(store *model.Store, params []string, cfg AdamWConfig) (*Optimizer, error) {
+// NewAdamW prepares AdamW over the trainable float variables of store (those outside StatePrefix),
+// creating its zeroed state. table is the model's parameter table, with whatever was added to it
+// (a head, adapter matrices, a prompt): it says which parameters are decayed (see Decays). Every
+// optimized parameter must be in it; only without weight decay may table be nil. Parameters are
+// updated in the store's order, which only matters for floating-point summation in the gradient
+// norm.
+func NewAdamW(store *model.Store, table weights.Table, cfg AdamWConfig) (*Optimizer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if params == nil {
-		for v := range store.IterVariables() {
-			if v.Trainable && v.DType().IsFloat() && !strings.HasPrefix(v.Path(), StatePrefix+"/") {
-				params = append(params, strings.ReplaceAll(strings.TrimPrefix(v.Path(), "/"), "/", "."))
-			}
+	if cfg.WeightDecay != 0 && table == nil {
+		return nil, fmt.Errorf("train: AdamW with weight decay %g needs the model's parameter table to group the parameters", cfg.WeightDecay)
+	}
+	var params []string
+	for v := range store.IterVariables() {
+		if v.Trainable && v.DType().IsFloat() && !strings.HasPrefix(v.Path(), StatePrefix+"/") {
+			params = append(params, strings.ReplaceAll(strings.TrimPrefix(v.Path(), "/"), "/", "."))
 		}
 	}
 	if len(params) == 0 {
 		return nil, fmt.Errorf("train: AdamW has no parameters to optimize")
 	}
 	o := &Optimizer{cfg: cfg, names: params}
-	var missing []string
+	var unknown []string
+	if table != nil {
+		decays := table.Rule(Decays)
+		known := table.Rule(func(weights.Param) bool { return true })
+		for _, name := range params {
+			if !known(name) {
+				unknown = append(unknown, name)
+			}
+			o.decay = append(o.decay, decays(name))
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("train: AdamW: %d trainable parameter(s) are not in the model's parameter table, so their weight-decay group is unknown: %s", len(unknown), strings.Join(unknown, ", "))
+	}
 	for _, name := range params {
 		p := store.GetVariable(weights.VarPath(name))
-		if p == nil {
-			missing = append(missing, name)
-			continue
-		}
-		if !p.DType().IsFloat() {
-			return nil, fmt.Errorf("train: parameter %q has dtype %s; AdamW needs a float parameter", name, p.DType())
-		}
 		state := func(kind string) (*model.Variable, error) {
 			s, err := store.CreateVariable(StatePrefix+"/"+kind+weights.VarPath(name), tensors.FromShape(p.Shape()))
 			if err != nil {
@@ -140,9 +139,6 @@ func NewAdamW(store *model.Store, params []string, cfg AdamWConfig) (*Optimizer,
 			return nil, err
 		}
 		o.params, o.m, o.v = append(o.params, p), append(o.m, m), append(o.v, v)
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("train: AdamW: %d parameters are not in the store: %s", len(missing), strings.Join(missing, ", "))
 	}
 	step, err := store.CreateVariable(StatePrefix+"/step", tensors.FromScalar(int64(0)))
 	if err != nil {
@@ -215,7 +211,7 @@ func (o *Optimizer) Step(g *Graph, loss *Node) (gradNorm, lr *Node) {
 		pdt := p.DType()
 		as := func(x *Node) *Node { return ConvertDType(x, pdt) }
 		gr := grads[i]
-		if c.WeightDecay != 0 && !NoDecay(o.names[i]) {
+		if c.WeightDecay != 0 && o.decay[i] {
 			p = Mul(p, as(decay))
 		}
 		m := Add(MulScalar(o.m[i].NodeValue(g), c.Beta1), MulScalar(gr, 1-c.Beta1))

@@ -70,31 +70,19 @@ func TestLinearScheduleMatchesHF(t *testing.T) {
 	}
 }
 
-func TestNoDecayMatchesHFGrouping(t *testing.T) {
+func TestDecaysMatchesHFGrouping(t *testing.T) {
 	meta := readMeta(t)
 	cfg := distilbert.DefaultConfig()
 	cfg.NLayers = 2
-	shapes := cfg.WeightShapes(true)
+	table := cfg.Params(true)
 	for _, name := range meta.NoDecay {
-		if _, ok := shapes[name]; !ok {
+		if _, ok := table.Lookup(name); !ok {
 			t.Errorf("HF's no-decay parameter %q is not a DistilBERT parameter here", name)
 		}
 	}
-	for name := range shapes {
-		if got, want := NoDecay(name), slices.Contains(meta.NoDecay, name); got != want {
-			t.Errorf("NoDecay(%q) = %v, HF's Trainer groups it as no-decay=%v", name, got, want)
-		}
-	}
-	// CLIP's LayerNorm modules, named from HF's CLIPModel.
-	for _, n := range []string{"vision_model.pre_layrnorm.weight", "vision_model.post_layernorm.weight",
-		"text_model.final_layer_norm.weight", "text_model.encoder.layers.0.layer_norm1.weight"} {
-		if !NoDecay(n) {
-			t.Errorf("NoDecay(%q) = false; HF exempts LayerNorm weights", n)
-		}
-	}
-	for _, n := range []string{"text_model.encoder.layers.0.mlp.fc1.weight", "visual_projection.weight"} {
-		if NoDecay(n) {
-			t.Errorf("NoDecay(%q) = true; HF decays it", n)
+	for _, p := range table {
+		if got, want := !Decays(p), slices.Contains(meta.NoDecay, p.Name); got != want {
+			t.Errorf("Decays(%q) = %v, HF's Trainer groups it as no-decay=%v", p.Name, !got, want)
 		}
 	}
 }
@@ -125,12 +113,12 @@ func TestAdamWStepsMatchTorch(t *testing.T) {
 
 	cfg := DefaultAdamW()
 	cfg.LR, cfg.WeightDecay, cfg.WarmupSteps, cfg.TotalSteps = meta.LR, meta.WeightDecay, meta.Warmup, meta.Total
-	opt, err := NewAdamW(m.Store, nil, cfg)
+	opt, err := NewAdamW(m.Store, m.Params(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := len(m.Config.WeightShapes(true)); len(opt.Names()) != want {
-		t.Fatalf("NewAdamW(nil) found %d parameters, the model has %d", len(opt.Names()), want)
+	if want := len(m.Params()); len(opt.Names()) != want {
+		t.Fatalf("NewAdamW found %d parameters, the model has %d", len(opt.Names()), want)
 	}
 	b, _, err := backend.Default()
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/go-translab/translab/lab/datasets"
 	"github.com/go-translab/translab/lab/metrics"
 	"github.com/go-translab/translab/lab/show"
+	"github.com/go-translab/translab/lab/weights"
 )
 
 // Model is what the Trainer trains: a store of variables and a classifier's forward pass over the
@@ -31,6 +32,9 @@ import (
 type Model struct {
 	Store   *model.Store
 	Forward func(inputs []*Node) *Node
+	// Params is the model's parameter table (with any head, adapter or prompt added): AdamW's
+	// weight-decay groups come from it. It may be nil only when Args.WeightDecay is 0.
+	Params weights.Table
 }
 
 // Config is what HF's Trainer(...) is given: the model, the arguments, the two datasets, the data
@@ -193,7 +197,7 @@ func New(c Config) (*Trainer, error) {
 	}
 	cfg := DefaultAdamW()
 	cfg.LR, cfg.WeightDecay, cfg.MaxGradNorm, cfg.WarmupSteps, cfg.TotalSteps = a.LearningRate, a.WeightDecay, max(a.MaxGradNorm, 0), warmup, steps
-	opt, err := NewAdamW(c.Model.Store, nil, cfg)
+	opt, err := NewAdamW(c.Model.Store, c.Model.Params, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ func demoTrainer(t testing.TB, args train.Args, afterStep func(epoch, step int),
 	}
 	tr, err := train.New(train.Config{
 		Backend: b, Args: args, Classes: ds.LabelNames,
-		Model:        train.Model{Store: m.Store, Forward: func(in []*Node) *Node { return m.Logits(in[0], in[1]) }},
+		Model:        train.Model{Store: m.Store, Forward: func(in []*Node) *Node { return m.Logits(in[0], in[1]) }, Params: m.Params()},
 		TrainDataset: tokenized("train"), EvalDataset: tokenized("validation"),
 		Collator: collate.WithPadding{Tokenizer: tok, PadToMultipleOf: 8}, Callbacks: callbacks, AfterStep: afterStep,
 	})

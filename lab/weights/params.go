@@ -2,7 +2,6 @@ package weights
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -170,20 +169,4 @@ func (p Params) linear(x *Node, name string) *Node {
 func (p Params) LayerNorm(x *Node, name string, eps float64) *Node {
 	g := x.Graph()
 	return nn.LayerNorm(x, []int{-1}, eps, p.Node(g, name+".weight"), p.Node(g, name+".bias"), nil)
-}
-
-// Wants turns a model's weight map (HF name → shape) into the Wants of Bind and FromStore, sorted
-// by file name. fileName maps an HF name to the name in the file (nil: the same), for checkpoints
-// saved from a bare encoder whose names lack the head model's prefix.
-func Wants(shapes map[string][]int, fileName func(string) string) []Want {
-	want := make([]Want, 0, len(shapes))
-	for name, shape := range shapes {
-		f := name
-		if fileName != nil {
-			f = fileName(name)
-		}
-		want = append(want, Want{Name: f, Path: VarPath(name), Shape: shape})
-	}
-	sort.Slice(want, func(i, j int) bool { return want[i].Name < want[j].Name })
-	return want
 }
