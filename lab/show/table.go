@@ -122,18 +122,33 @@ func (t *Table) Text() string {
 	return b.String()
 }
 
-// HTML renders the table as an HTML <table>, every cell escaped.
+// HTML renders the table as an HTML <table>, every cell escaped. Every cell states its alignment
+// because Jupyter's stylesheet right-aligns all table cells, which leaves text columns ragged. The
+// title is a paragraph rather than a <caption>: Jupyter shrinks a caption to the table's width and
+// wraps a long title into a narrow stack of words.
 func (t *Table) HTML() string {
 	var b strings.Builder
-	b.WriteString(`<table class="lab-table">`)
 	if t.Title != "" {
-		b.WriteString("<caption>" + html.EscapeString(t.Title) + "</caption>")
+		b.WriteString(`<p style="font-weight:bold;white-space:nowrap;margin:0.6em 0 0.2em">` +
+			html.EscapeString(t.Title) + "</p>")
 	}
+	b.WriteString(`<table class="lab-table">`)
 	n := t.columns()
+	align := make([]string, n)
+	for i := range align {
+		align[i] = ` style="text-align:left"`
+		if t.numeric(i) {
+			align[i] = ` style="text-align:right"`
+		}
+	}
 	if len(t.Header) > 0 {
 		b.WriteString("<thead><tr>")
-		for _, h := range t.Header {
-			b.WriteString("<th>" + html.EscapeString(h) + "</th>")
+		for i := 0; i < n; i++ {
+			h := ""
+			if i < len(t.Header) {
+				h = t.Header[i]
+			}
+			b.WriteString("<th" + align[i] + ">" + html.EscapeString(h) + "</th>")
 		}
 		b.WriteString("</tr></thead>")
 	}
@@ -145,11 +160,7 @@ func (t *Table) HTML() string {
 			if i < len(r) {
 				c = r[i]
 			}
-			style := ""
-			if t.numeric(i) {
-				style = ` style="text-align:right"`
-			}
-			b.WriteString("<td" + style + ">" + html.EscapeString(c) + "</td>")
+			b.WriteString("<td" + align[i] + ">" + html.EscapeString(c) + "</td>")
 		}
 		b.WriteString("</tr>")
 	}
