@@ -180,11 +180,18 @@ func (s Text) HTML() string { return "<pre>" + html.EscapeString(string(s)) + "<
 // Show displays each item where the user is looking: inline HTML in a GoNB notebook, text on w
 // (stdout when nil) elsewhere.
 func Show(w io.Writer, items ...Renderable) {
-	for _, it := range items {
-		if gonbui.IsNotebook {
+	if gonbui.IsNotebook {
+		for _, it := range items {
 			gonbui.DisplayHTML(it.HTML())
-			continue
 		}
+		// GoNB reads display data from a named pipe on its own schedule, apart from the ordinary
+		// stdout/stderr pipes, and closes that pipe's reader as soon as the program exits. Without
+		// waiting, a table shown last in a cell can be lost, and text printed after it can appear
+		// above it. Sync returns once GoNB has acknowledged everything sent before it.
+		gonbui.Sync()
+		return
+	}
+	for _, it := range items {
 		if w == nil {
 			w = os.Stdout
 		}
