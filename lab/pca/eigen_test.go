@@ -138,4 +138,3 @@ func TestSturmCount(t *testing.T) {
 		}
 	}
 }
-
