@@ -2,7 +2,6 @@ package show
 
 import (
 	"fmt"
-	"html"
 	"io"
 	"strings"
 	"sync"
@@ -104,7 +103,7 @@ func (p *Progress) Done() {
 	p.done = true
 	line := p.finalLine(p.now())
 	if p.live != "" {
-		gonbui.UpdateHTML(p.live, liveHTML(line))
+		gonbui.UpdateHTML(p.live, lineHTML(line))
 		return
 	}
 	if p.tty {
@@ -124,7 +123,7 @@ func (p *Progress) maybeDraw() {
 			return
 		}
 		p.last = now
-		gonbui.UpdateHTML(p.live, liveHTML(p.line(now, true)))
+		gonbui.UpdateHTML(p.live, lineHTML(p.line(now, true)))
 		return
 	}
 	if p.tty {
@@ -256,9 +255,4 @@ func formatDuration(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 	}
-}
-
-// liveHTML renders a progress line for a notebook cell, monospaced so the bar keeps its shape.
-func liveHTML(line string) string {
-	return "<pre style=\"margin:0\">" + html.EscapeString(line) + "</pre>"
 }

@@ -122,18 +122,33 @@ func (t *Table) Text() string {
 	return b.String()
 }
 
-// HTML renders the table as an HTML <table>, every cell escaped.
+// HTML renders the table as an HTML <table>, every cell escaped. Every cell states its alignment
+// because Jupyter's stylesheet right-aligns all table cells, which leaves text columns ragged. The
+// title is a paragraph rather than a <caption>: Jupyter shrinks a caption to the table's width and
+// wraps a long title into a narrow stack of words.
 func (t *Table) HTML() string {
 	var b strings.Builder
-	b.WriteString(`<table class="lab-table">`)
 	if t.Title != "" {
-		b.WriteString("<caption>" + html.EscapeString(t.Title) + "</caption>")
+		b.WriteString(`<p style="font-weight:bold;white-space:nowrap;margin:0.6em 0 0.2em">` +
+			html.EscapeString(t.Title) + "</p>")
 	}
+	b.WriteString(`<table class="lab-table">`)
 	n := t.columns()
+	align := make([]string, n)
+	for i := range align {
+		align[i] = ` style="text-align:left"`
+		if t.numeric(i) {
+			align[i] = ` style="text-align:right"`
+		}
+	}
 	if len(t.Header) > 0 {
 		b.WriteString("<thead><tr>")
-		for _, h := range t.Header {
-			b.WriteString("<th>" + html.EscapeString(h) + "</th>")
+		for i := 0; i < n; i++ {
+			h := ""
+			if i < len(t.Header) {
+				h = t.Header[i]
+			}
+			b.WriteString("<th" + align[i] + ">" + html.EscapeString(h) + "</th>")
 		}
 		b.WriteString("</tr></thead>")
 	}
@@ -145,11 +160,7 @@ func (t *Table) HTML() string {
 			if i < len(r) {
 				c = r[i]
 			}
-			style := ""
-			if t.numeric(i) {
-				style = ` style="text-align:right"`
-			}
-			b.WriteString("<td" + style + ">" + html.EscapeString(c) + "</td>")
+			b.WriteString("<td" + align[i] + ">" + html.EscapeString(c) + "</td>")
 		}
 		b.WriteString("</tr>")
 	}
@@ -169,11 +180,18 @@ func (s Text) HTML() string { return "<pre>" + html.EscapeString(string(s)) + "<
 // Show displays each item where the user is looking: inline HTML in a GoNB notebook, text on w
 // (stdout when nil) elsewhere.
 func Show(w io.Writer, items ...Renderable) {
-	for _, it := range items {
-		if gonbui.IsNotebook {
+	if gonbui.IsNotebook {
+		for _, it := range items {
 			gonbui.DisplayHTML(it.HTML())
-			continue
 		}
+		// GoNB reads display data from a named pipe on its own schedule, apart from the ordinary
+		// stdout/stderr pipes, and closes that pipe's reader as soon as the program exits. Without
+		// waiting, a table shown last in a cell can be lost, and text printed after it can appear
+		// above it. Sync returns once GoNB has acknowledged everything sent before it.
+		gonbui.Sync()
+		return
+	}
+	for _, it := range items {
 		if w == nil {
 			w = os.Stdout
 		}

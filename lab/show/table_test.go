@@ -38,10 +38,40 @@ func TestTableHTMLEscapes(t *testing.T) {
 			t.Errorf("unescaped %q in %s", bad, h)
 		}
 	}
-	for _, want := range []string{"<table", "<caption>samples</caption>", "<th>text</th>", "&lt;script&gt;", "demo &lt;fixtures&gt;"} {
+	for _, want := range []string{"<table", ">samples</p>", ">text</th>", "&lt;script&gt;", "demo &lt;fixtures&gt;"} {
 		if !strings.Contains(h, want) {
 			t.Errorf("missing %q in %s", want, h)
 		}
+	}
+}
+
+func TestTableHTMLAlignsEveryColumn(t *testing.T) {
+	tb := &Table{Title: "Exercise 1.3 — a stable baseline over five seeds", Header: []string{"split", "accuracy"}}
+	tb.Add("validation", 0.8217)
+	tb.Add("test", "79.8%")
+	h := tb.HTML()
+	left, right := `style="text-align:left"`, `style="text-align:right"`
+	for _, want := range []string{
+		"<th " + left + ">split</th>", "<th " + right + ">accuracy</th>",
+		"<td " + left + ">validation</td>", "<td " + right + ">0.8217</td>",
+		"<td " + left + ">test</td>", "<td " + right + ">79.8%</td>",
+	} {
+		if !strings.Contains(h, want) {
+			t.Errorf("missing %q in %s", want, h)
+		}
+	}
+	if strings.Contains(h, "<caption") {
+		t.Errorf("a caption wraps into a narrow stack in Jupyter: %s", h)
+	}
+	title := strings.Index(h, "white-space:nowrap")
+	if title < 0 || title > strings.Index(h, "<table") || !strings.Contains(h, ">Exercise 1.3 — a stable baseline over five seeds</p>") {
+		t.Errorf("title should be one unwrapped line above the table: %s", h)
+	}
+	// A header wider than its rows still gets one aligned cell per column, and a table with no
+	// title has no empty title line.
+	h = (&Table{Header: []string{"a"}, Rows: [][]string{{"x", "1"}}}).HTML()
+	if strings.Contains(h, "<p") || !strings.Contains(h, "<th "+right+"></th>") {
+		t.Errorf("%s", h)
 	}
 }
 
