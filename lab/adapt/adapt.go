@@ -9,18 +9,29 @@ package adapt
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"os"
+	"runtime"
 	"strings"
 	"time"
 
 	"github.com/go-translab/translab/lab/clip"
 	"github.com/go-translab/translab/lab/datasets"
+	"github.com/go-translab/translab/lab/features"
+	"github.com/go-translab/translab/lab/imageproc"
+	"github.com/go-translab/translab/lab/metrics"
+	"github.com/go-translab/translab/lab/session"
 	"github.com/go-translab/translab/lab/show"
 	"github.com/go-translab/translab/lab/svm"
+	"github.com/go-translab/translab/lab/tokenize"
 	"github.com/go-translab/translab/lab/train"
 	"github.com/go-translab/translab/lab/zeroshot"
+)
+
+// PixelValues is the row field holding an image's preprocessed pixel values [channels·size·size],
+// and ImageEmbeds the field holding its frozen, normalised embedding: what the collators stack.
+const (
+	PixelValues = "pixel_values"
+	ImageEmbeds = "image_embeds"
 )
 
 // Options say how the few-shot problem is drawn. The drawn images are kept preprocessed in memory
@@ -31,27 +42,28 @@ type Options struct {
 	EvalLimit int      // held-out images every method is scored on; 0: 400
 	Seed      uint64   // which training images are drawn; 0: 42
 	Templates []string // zero-shot prompts; nil: the dataset's
-	Progress  io.Writer
 }
 
 // Set is a few-shot problem: the training images drawn per class, the held-out images, and the
 // results of the methods tried on them so far.
 type Set struct {
-	Lab       *zeroshot.Lab
-	Dataset   zeroshot.Dataset
+	Session   *session.Session
+	Dataset   *session.Dataset
+	Model     *clip.Model // the pre-trained model, frozen; each method trains a fresh copy
+	Tokenizer *tokenize.Tokenizer
+	Processor *imageproc.Config
 	Classes   []string
 	Templates []string
 	Shots     int
-	// Train and Eval carry preprocessed pixel values, ready for the Trainer.
-	Train, Eval []train.Example
+	// Train and Eval carry preprocessed pixel values (field PixelValues), ready for the Trainer.
+	Train, Eval []datasets.Row
 	// Images are the training images as encoded, in the order of Train, to look at.
 	Images   [][]byte
-	ZeroShot *clip.ZeroShot
+	ZeroShot *zeroshot.Classifier
 	Results  []Result
 	Skipped  int // images that could not be decoded
 
-	trainEmb, evalEmb []float32 // frozen, normalised image embeddings, computed once
-	out               io.Writer
+	trainEmb, evalEmb *features.Matrix // frozen, normalised image embeddings, computed once
 }
 
 // Result is one method's score on the held-out images.
@@ -70,7 +82,7 @@ type Result struct {
 // Prepare draws Shots training images per class from the dataset's train split (a seeded
 // reservoir sample over one pass, so the split need not fit in memory) and takes the first
 // EvalLimit images of its evaluation split — the images zero-shot is scored on.
-func Prepare(ctx context.Context, l *zeroshot.Lab, d zeroshot.Dataset, o Options) (*Set, error) {
+func Prepare(ctx context.Context, s *session.Session, d *session.Dataset, o Options) (*Set, error) {
 	if o.Shots <= 0 {
 		o.Shots = 16
 	}
@@ -80,46 +92,48 @@ func Prepare(ctx context.Context, l *zeroshot.Lab, d zeroshot.Dataset, o Options
 	if o.Seed == 0 {
 		o.Seed = 42
 	}
-	s := &Set{Lab: l, Dataset: d, Shots: o.Shots, Templates: o.Templates, out: o.Progress}
-	if s.out == nil {
-		s.out = os.Stderr
+	set := &Set{Session: s, Dataset: d, Shots: o.Shots, Templates: o.Templates, Classes: d.Classes}
+	if set.Templates == nil {
+		set.Templates = d.Entry.Templates
 	}
-	if s.Templates == nil {
-		s.Templates = d.Templates
+	if set.Templates == nil {
+		set.Templates = zeroshot.PhotoTemplate
 	}
-	if s.Templates == nil {
-		s.Templates = clip.PhotoTemplate
-	}
-	ds, classes, err := l.Open(ctx, d)
-	if err != nil {
+	var err error
+	if set.Model, err = s.CLIP(); err != nil {
 		return nil, err
 	}
-	s.Classes = classes
-	trainSplit, err := ds.Split("train")
-	if err != nil {
-		return nil, fmt.Errorf("adapt: %s: %w", d.Name, err)
+	if set.Tokenizer, err = s.Tokenizer(); err != nil {
+		return nil, err
 	}
-	bar := show.NewProgress(s.out, fmt.Sprintf("drawing %d shots per class", o.Shots), int64(trainSplit.NumRows), "rows")
-	picked, err := drawShots(ctx, trainSplit, len(classes), o.Shots, o.Seed, func() { bar.Add(1) })
+	if set.Processor, err = s.ImageProcessor(); err != nil {
+		return nil, err
+	}
+	trainSplit, err := d.Split("train")
+	if err != nil {
+		return nil, fmt.Errorf("adapt: %s: %w", d.Title, err)
+	}
+	bar := show.NewProgress(s.Out, fmt.Sprintf("drawing %d shots per class", o.Shots), int64(trainSplit.NumRows), "rows")
+	picked, err := drawShots(ctx, trainSplit, len(set.Classes), o.Shots, o.Seed, func() { bar.Add(1) })
 	bar.Done()
 	if err != nil {
-		return nil, fmt.Errorf("adapt: %s train split: %w", d.Name, err)
+		return nil, fmt.Errorf("adapt: %s train split: %w", d.Title, err)
 	}
 	var images [][]byte
 	var labels []int
 	for c, rows := range picked {
 		if len(rows) < o.Shots {
-			fmt.Fprintf(s.out, "adapt: warning: class %q has %d training images, fewer than %d\n", classes[c], len(rows), o.Shots)
+			s.Notef("adapt: warning: class %q has %d training images, fewer than %d", set.Classes[c], len(rows), o.Shots)
 		}
 		for _, r := range rows {
 			images, labels = append(images, r.Image.Bytes), append(labels, c)
 		}
 	}
-	if s.Train, s.Images, err = s.examples(images, labels, "training"); err != nil {
+	if set.Train, set.Images, err = set.examples(images, labels, "training"); err != nil {
 		return nil, err
 	}
 
-	evalSplit, err := zeroshot.EvalSplit(ds, d)
+	evalSplit, err := d.EvalSplit()
 	if err != nil {
 		return nil, err
 	}
@@ -132,26 +146,26 @@ func Prepare(ctx context.Context, l *zeroshot.Lab, d zeroshot.Dataset, o Options
 			return nil, ctx.Err()
 		}
 		if row.Image == nil {
-			return nil, fmt.Errorf("adapt: %s: row %d has no image", d.Name, row.Index)
+			return nil, fmt.Errorf("adapt: %s: row %d has no image", d.Title, row.Index)
 		}
-		if row.Label < 0 || row.Label >= len(classes) {
-			return nil, fmt.Errorf("adapt: %s: row %d: label %d is not one of the %d classes", d.Name, row.Index, row.Label, len(classes))
+		if row.Label < 0 || row.Label >= len(set.Classes) {
+			return nil, fmt.Errorf("adapt: %s: row %d: label %d is not one of the %d classes", d.Title, row.Index, row.Label, len(set.Classes))
 		}
 		images, labels = append(images, row.Image.Bytes), append(labels, row.Label)
 		if len(images) == o.EvalLimit {
 			break
 		}
 	}
-	if s.Eval, _, err = s.examples(images, labels, "held-out"); err != nil {
+	if set.Eval, _, err = set.examples(images, labels, "held-out"); err != nil {
 		return nil, err
 	}
-	if len(s.Train) == 0 || len(s.Eval) == 0 {
-		return nil, fmt.Errorf("adapt: %s: %d training and %d evaluation images could be decoded; need some of each", d.Name, len(s.Train), len(s.Eval))
+	if len(set.Train) == 0 || len(set.Eval) == 0 {
+		return nil, fmt.Errorf("adapt: %s: %d training and %d evaluation images could be decoded; need some of each", d.Title, len(set.Train), len(set.Eval))
 	}
-	if s.ZeroShot, err = l.Classifier(classes, s.Templates); err != nil {
+	if set.ZeroShot, err = zeroshot.NewClassifier(s.Backend, set.Model, set.Tokenizer, set.Classes, set.Templates, features.Options{Cache: true}); err != nil {
 		return nil, err
 	}
-	return s, nil
+	return set, nil
 }
 
 // drawShots keeps, for every class, a uniform sample of `shots` rows of the split (reservoir
@@ -186,164 +200,146 @@ func drawShots(ctx context.Context, split *datasets.Split, classes, shots int, s
 	return picked, nil
 }
 
-// examples preprocesses images into Trainer examples, in batches, skipping (and counting) the ones
-// that cannot be decoded.
-func (s *Set) examples(images [][]byte, labels []int, what string) ([]train.Example, [][]byte, error) {
-	var out []train.Example
+// examples preprocesses images into rows with their pixel values, in batches, skipping (and
+// counting) the ones that cannot be decoded.
+func (set *Set) examples(images [][]byte, labels []int, what string) ([]datasets.Row, [][]byte, error) {
+	var out []datasets.Row
 	var kept [][]byte
-	bar := show.NewProgress(s.out, "decoding "+what+" images", int64(len(images)), "images")
+	bar := show.NewProgress(set.Session.Out, "decoding "+what+" images", int64(len(images)), "images")
 	defer bar.Done()
-	bs := s.Lab.BatchSize
-	for start := 0; start < len(images); start += bs {
-		imgs := images[start:min(start+bs, len(images))]
-		labs := labels[start:min(start+bs, len(labels))]
-		px, skipped, first, err := s.Lab.Pixels(&imgs, &labs)
+	const batch = 32
+	for start := 0; start < len(images); start += batch {
+		imgs := images[start:min(start+batch, len(images))]
+		pre, err := set.Processor.BatchEach(imgs, runtime.GOMAXPROCS(0))
 		if err != nil {
-			return nil, nil, fmt.Errorf("adapt: %s: %w", s.Dataset.Name, err)
+			return nil, nil, fmt.Errorf("adapt: %s: %w", set.Dataset.Title, err)
 		}
-		if skipped > 0 {
-			s.Skipped += skipped
-			fmt.Fprintf(s.out, "adapt: warning: skipped %d image(s) that could not be decoded (first: %v)\n", skipped, first)
+		if skipped := len(imgs) - len(pre.Kept); skipped > 0 {
+			set.Skipped += skipped
+			for i, e := range pre.Errs {
+				if e != nil {
+					set.Session.Notef("adapt: warning: skipped %d %s image(s) that could not be decoded (first: image %d: %v)", skipped, what, start+i, e)
+					break
+				}
+			}
 		}
-		bar.Add(int64(len(imgs) + skipped))
-		if len(imgs) == 0 {
-			continue
+		per := 3 * pre.Height * pre.Width
+		for k, i := range pre.Kept {
+			out = append(out, datasets.Row{Index: start + i, Label: labels[start+i], Fields: map[string]any{PixelValues: pre.Pixels[k*per : (k+1)*per]}})
+			kept = append(kept, imgs[i])
 		}
-		per := len(px) / len(imgs)
-		for i, label := range labs {
-			out = append(out, train.Example{Pixels: px[i*per : (i+1)*per], Label: label})
-		}
-		kept = append(kept, imgs...)
+		bar.Add(int64(len(imgs)))
 	}
 	return out, kept, nil
 }
 
 // Summary is the few-shot problem in one table.
-func (s *Set) Summary() *show.Table {
-	t := &show.Table{Title: "Few-shot problem — " + s.Dataset.Name, Header: []string{"classes", "shots per class", "training images", "held-out images"}}
-	t.Add(len(s.Classes), s.Shots, len(s.Train), len(s.Eval))
-	if s.Lab.Demo {
+func (set *Set) Summary() *show.Table {
+	t := &show.Table{Title: "Few-shot problem — " + set.Dataset.Title, Header: []string{"classes", "shots per class", "training images", "held-out images"}}
+	t.Add(len(set.Classes), set.Shots, len(set.Train), len(set.Eval))
+	if set.Session.Demo {
 		t.Note = "demo fixtures: a random tiny CLIP on drawn shapes — the numbers show the mechanics, not CLIP"
 	}
 	return t
 }
 
 // Grid shows up to perClass training images of each class.
-func (s *Set) Grid(perClass int) *show.ImageGrid {
-	g := &show.ImageGrid{Title: fmt.Sprintf("%s — %d-shot training images", s.Dataset.Name, s.Shots)}
-	shown := make([]int, len(s.Classes))
-	for i, ex := range s.Train {
+func (set *Set) Grid(perClass int) *show.ImageGrid {
+	g := &show.ImageGrid{Title: fmt.Sprintf("%s — %d-shot training images", set.Dataset.Title, set.Shots)}
+	shown := make([]int, len(set.Classes))
+	for i, ex := range set.Train {
 		if shown[ex.Label] < perClass {
 			shown[ex.Label]++
-			g.Pictures = append(g.Pictures, show.Picture{Data: s.Images[i], Caption: s.Classes[ex.Label], Good: true})
+			g.Pictures = append(g.Pictures, show.Picture{Data: set.Images[i], Caption: set.Classes[ex.Label], Good: true})
 		}
 	}
 	return g
 }
 
-// embeddings computes the frozen model's normalised image embeddings of a set, in batches (kept on
-// disk by the Lab, so the next notebook cell reads them back).
-func (s *Set) embeddings(set []train.Example, what string) ([]float32, error) {
-	bar := show.NewProgress(s.out, "image features ("+what+")", int64(len(set)), "images")
-	defer bar.Done()
+// pixels are a set's pixel values, concatenated.
+func pixels(rows []datasets.Row) []float32 {
 	var out []float32
-	for start := 0; start < len(set); start += s.Lab.BatchSize {
-		part := set[start:min(start+s.Lab.BatchSize, len(set))]
-		var px []float32
-		for _, e := range part {
-			px = append(px, e.Pixels...)
-		}
-		emb, err := s.Lab.ImageEmbeddings(px, len(part))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, emb...)
-		bar.Add(int64(len(part)))
+	for _, r := range rows {
+		out = append(out, r.Fields[PixelValues].([]float32)...)
 	}
-	return out, nil
+	return out
 }
 
-func (s *Set) frozenFeatures() error {
+// frozenFeatures computes the frozen model's normalised image embeddings of both sets once (kept
+// on disk by features.Images, so the next notebook cell reads them back).
+func (set *Set) frozenFeatures() error {
 	var err error
-	if s.trainEmb == nil {
-		if s.trainEmb, err = s.embeddings(s.Train, "training"); err != nil {
+	s := set.Session
+	if set.trainEmb == nil {
+		if set.trainEmb, err = features.Images(s.Backend, set.Model, pixels(set.Train), len(set.Train), features.Options{Cache: true, Progress: s.Out, Label: "(training)"}); err != nil {
 			return err
 		}
 	}
-	if s.evalEmb == nil {
-		s.evalEmb, err = s.embeddings(s.Eval, "held-out")
+	if set.evalEmb == nil {
+		set.evalEmb, err = features.Images(s.Backend, set.Model, pixels(set.Eval), len(set.Eval), features.Options{Cache: true, Progress: s.Out, Label: "(held-out)"})
 	}
 	return err
 }
 
-func labelsOf(set []train.Example) []int {
-	y := make([]int, len(set))
-	for i, e := range set {
-		y[i] = e.Label
-	}
-	return y
-}
-
 // score records a method's predictions on the held-out images.
-func (s *Set) score(r Result, pred []int, since time.Time) (Result, error) {
-	scores, err := train.Scores(labelsOf(s.Eval), pred, len(s.Classes))
+func (set *Set) score(r Result, pred []int, since time.Time) (Result, error) {
+	scores, err := train.Scores(datasets.Labels(set.Eval), pred, len(set.Classes))
 	if err != nil {
 		return r, err
 	}
 	r.Accuracy, r.BalancedAccuracy, r.Seconds = scores["accuracy"], scores["balanced_accuracy"], time.Since(since).Seconds()
-	s.Results = append(s.Results, r)
+	set.Results = append(set.Results, r)
 	return r, nil
 }
 
 // EvaluateZeroShot scores zero-shot CLIP on the held-out images: the baseline to beat.
-func (s *Set) EvaluateZeroShot() (Result, error) {
+func (set *Set) EvaluateZeroShot() (Result, error) {
 	start := time.Now()
-	if err := s.frozenFeatures(); err != nil {
+	if err := set.frozenFeatures(); err != nil {
 		return Result{}, err
 	}
-	logits, err := s.ZeroShot.Logits(s.evalEmb, len(s.Eval))
+	logits, err := set.ZeroShot.Logits(set.evalEmb)
 	if err != nil {
 		return Result{}, err
 	}
-	var pred []int
-	for _, best := range clip.BestClasses(logits, len(s.Classes), 1) {
-		pred = append(pred, best[0])
-	}
-	return s.score(Result{Method: "zero-shot (" + strings.Join(s.Templates, " | ") + ")", Baseline: true}, pred, start)
+	pred := metrics.Argmax(logits, len(set.Classes))
+	return set.score(Result{Method: "zero-shot (" + strings.Join(set.Templates, " | ") + ")", Baseline: true}, pred, start)
 }
 
-// LinearProbe trains a linear SVM (Exercise 1's LinearSVC) on the frozen image embeddings of the
-// training images: CLIP's paper's linear probe, with C the SVM's regularisation (0: 1).
-func (s *Set) LinearProbe(c float64) (Result, error) {
+// LinearProbe trains svc (Exercise 1's LinearSVC) on the frozen image embeddings of the training
+// images: CLIP's paper's linear probe.
+func (set *Set) LinearProbe(svc *svm.LinearSVC) (Result, error) {
 	start := time.Now()
-	if err := s.frozenFeatures(); err != nil {
+	if err := set.frozenFeatures(); err != nil {
 		return Result{}, err
 	}
-	if c == 0 {
-		c = 1
+	if svc.Warn == nil {
+		svc.Warn = func(msg string) { set.Session.Notef("adapt: linear probe: %s", msg) }
 	}
-	d := s.Lab.Model.Config.ProjectionDim
-	model, err := svm.FitFlat(s.trainEmb, len(s.Train), d, labelsOf(s.Train), svm.Options{C: c, Warn: func(msg string) { fmt.Fprintln(s.out, "adapt: linear probe:", msg) }})
+	if err := svc.Fit(set.trainEmb, datasets.Labels(set.Train)); err != nil {
+		return Result{}, err
+	}
+	pred, err := svc.Predict(set.evalEmb)
 	if err != nil {
 		return Result{}, err
 	}
-	coef := int64(len(model.Coef) * (len(model.Coef[0]) + 1))
-	return s.score(Result{Method: fmt.Sprintf("linear probe (SVM, C=%g)", c), Trainable: coef, Total: coef}, model.PredictFlat(s.evalEmb, len(s.Eval)), start)
+	coef := int64(len(svc.Model.Coef) * (len(svc.Model.Coef[0]) + 1))
+	return set.score(Result{Method: "linear probe (" + svc.String() + ")", Trainable: coef, Total: coef}, pred, start)
 }
 
 // Table compares every method tried so far with zero-shot, on the same held-out images.
-func (s *Set) Table() *show.Table {
+func (set *Set) Table() *show.Table {
 	t := &show.Table{
-		Title:  fmt.Sprintf("Adapting CLIP — %s, %d shots per class, %d held-out images", s.Dataset.Name, s.Shots, len(s.Eval)),
-		Header: []string{"method", "trained params", "trained %", "accuracy %", "balanced acc. %", "Δ vs zero-shot (points)", "seconds"},
+		Title:  fmt.Sprintf("Adapting CLIP — %s, %d shots per class, %d held-out images", set.Dataset.Title, set.Shots, len(set.Eval)),
+		Header: []string{"method", "trained params", "trained %", "accuracy %", "balanced acc. %", "Δ vs zero-shot (points)", "time"},
 	}
 	base := -1.0
-	for _, r := range s.Results {
+	for _, r := range set.Results {
 		if r.Baseline {
 			base = r.Accuracy
 		}
 	}
-	for _, r := range s.Results {
+	for _, r := range set.Results {
 		delta := "–"
 		if base >= 0 && !r.Baseline {
 			delta = fmt.Sprintf("%+.1f", 100*(r.Accuracy-base))
@@ -352,10 +348,19 @@ func (s *Set) Table() *show.Table {
 		if r.Total > 0 && r.History != nil {
 			share = fmt.Sprintf("%.3f", 100*float64(r.Trainable)/float64(r.Total))
 		}
-		t.Add(r.Method, r.Trainable, share, fmt.Sprintf("%.2f", 100*r.Accuracy), fmt.Sprintf("%.2f", 100*r.BalancedAccuracy), delta, fmt.Sprintf("%.1f", r.Seconds))
+		t.Add(r.Method, r.Trainable, share, fmt.Sprintf("%.2f", 100*r.Accuracy), fmt.Sprintf("%.2f", 100*r.BalancedAccuracy), delta, fmt.Sprintf("%.1fs", r.Seconds))
 	}
-	if s.Lab.Demo {
+	if set.Session.Demo {
 		t.Note = "demo fixtures: a random tiny CLIP on drawn shapes — the numbers show the mechanics, not CLIP"
 	}
 	return t
+}
+
+// Bars is the accuracy of every method tried so far, as a picture.
+func (set *Set) Bars() *show.Bars {
+	b := &show.Bars{Title: "Held-out accuracy by method — " + set.Dataset.Title, Max: 100, Unit: "%"}
+	for _, r := range set.Results {
+		b.Labels, b.Values = append(b.Labels, r.Method), append(b.Values, 100*r.Accuracy)
+	}
+	return b
 }

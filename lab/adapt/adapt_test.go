@@ -13,33 +13,48 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/go-translab/translab/lab/backend"
 	"github.com/go-translab/translab/lab/clip"
 	"github.com/go-translab/translab/lab/datasets"
 	"github.com/go-translab/translab/lab/npy"
 	"github.com/go-translab/translab/lab/peft"
+	"github.com/go-translab/translab/lab/session"
+	"github.com/go-translab/translab/lab/svm"
 	"github.com/go-translab/translab/lab/weights"
 	"github.com/go-translab/translab/lab/zeroshot"
 )
 
-func demoLab(t *testing.T) (*zeroshot.Lab, zeroshot.Dataset) {
+func demoLab(t *testing.T) (*session.Session, *session.Dataset) {
 	t.Helper()
 	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the embedding caches and the default output folders
-	l, err := zeroshot.Setup(context.Background(), zeroshot.Options{Demo: true, Progress: io.Discard})
+	o := session.CLIP(true)
+	o.Progress = io.Discard
+	s, err := session.Setup(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := zeroshot.DemoDataset()
+	d, err := s.Dataset(context.Background(), "eurosat")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return l, d
+	return s, d
+}
+
+// dirDataset opens an image dataset folder the way the session opens the demo's.
+func dirDataset(t *testing.T, dir string, like *session.Dataset) *session.Dataset {
+	t.Helper()
+	ds, err := datasets.OpenDir(datasets.Spec{ID: dir, ImageColumn: "image", LabelColumn: "label"}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &session.Dataset{Dataset: ds, Name: like.Name, Title: "copy of " + like.Title, Entry: like.Entry, Classes: ds.LabelNames, Demo: true}
 }
 
 // TestPrepareDemo: 16 shots of each of the 4 classes, the 48 test images held out, and zero-shot
 // scored on them exactly as the zero-shot exercise scores them.
 func TestPrepareDemo(t *testing.T) {
 	l, d := demoLab(t)
-	s, err := Prepare(context.Background(), l, d, Options{Progress: io.Discard})
+	s, err := Prepare(context.Background(), l, d, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,8 +64,8 @@ func TestPrepareDemo(t *testing.T) {
 	perClass := map[int]int{}
 	for _, e := range s.Train {
 		perClass[e.Label]++
-		if len(e.Pixels) != 3*64*64 {
-			t.Fatalf("an example has %d pixel values, want 3×64×64", len(e.Pixels))
+		if px := e.Fields[PixelValues].([]float32); len(px) != 3*64*64 {
+			t.Fatalf("an example has %d pixel values, want 3×64×64", len(px))
 		}
 	}
 	for c := range 4 {
@@ -62,7 +77,7 @@ func TestPrepareDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := l.Evaluate(context.Background(), d, nil, 0)
+	ev, err := zeroshot.Evaluate(context.Background(), s.ZeroShot, s.Processor, d, zeroshot.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +153,7 @@ func TestDrawShots(t *testing.T) {
 // were, learns the demo's shapes well past zero-shot, and saves an adapter PEFT's reader loads.
 func TestFineTune(t *testing.T) {
 	l, d := demoLab(t)
-	s, err := Prepare(context.Background(), l, d, Options{Progress: io.Discard})
+	s, err := Prepare(context.Background(), l, d, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +161,7 @@ func TestFineTune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.LinearProbe(0); err != nil {
+	if _, err := s.LinearProbe(&svm.LinearSVC{}); err != nil {
 		t.Fatal(err)
 	}
 	value := func(m *clip.Model, name string) []float32 {
@@ -174,8 +189,10 @@ func TestFineTune(t *testing.T) {
 			t.Fatal(err)
 		}
 		if method == Prompt {
-			// One vector of the text tower's width (64) per token of "a photo of a".
-			wantTrainable[Prompt] = int64(len(s.Lab.Tokenizer.Encode("a photo of a"))-2) * 64
+			// One vector of the text tower's width (64) per token of the template's words before
+			// the class ("a centered satellite photo of": the demo stands in for EuroSAT).
+			words, _, _ := strings.Cut(s.Templates[0], "{}")
+			wantTrainable[Prompt] = int64(len(s.Tokenizer.Encode(strings.TrimSpace(words)))-2) * 64
 			if _, err := os.Stat(r.Saved); err != nil {
 				t.Error(err)
 			}
@@ -187,8 +204,8 @@ func TestFineTune(t *testing.T) {
 			t.Errorf("%s: %d epochs logged", method, len(r.History.Epochs))
 		}
 		m := r.Model
-		weightSame := slices.Equal(value(m, q+".weight"), value(s.Lab.Model, q+".weight"))
-		biasSame := slices.Equal(value(m, q+".bias"), value(s.Lab.Model, q+".bias"))
+		weightSame := slices.Equal(value(m, q+".weight"), value(s.Model, q+".weight"))
+		biasSame := slices.Equal(value(m, q+".bias"), value(s.Model, q+".bias"))
 		if !weightSame {
 			t.Errorf("%s changed a frozen weight", method)
 		}
@@ -196,7 +213,7 @@ func TestFineTune(t *testing.T) {
 			t.Errorf("%s: q_proj bias changed: %v", method, !biasSame)
 		}
 		const ln = "vision_model.pre_layrnorm.weight"
-		if lnSame := slices.Equal(value(m, ln), value(s.Lab.Model, ln)); lnSame == (method == LayerNorm) {
+		if lnSame := slices.Equal(value(m, ln), value(s.Model, ln)); lnSame == (method == LayerNorm) {
 			t.Errorf("%s: %s changed: %v", method, ln, !lnSame)
 		}
 		if method != LoRA {
@@ -216,7 +233,7 @@ func TestFineTune(t *testing.T) {
 		if r.Accuracy < zs.Accuracy+0.25 {
 			t.Errorf("LoRA reached %.3f on the demo's shapes; zero-shot %.3f: it should learn them", r.Accuracy, zs.Accuracy)
 		}
-		fresh, err := clip.LoadDir(s.Lab.ModelDir)
+		fresh, err := clip.LoadDir(s.Model.Dir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -249,22 +266,21 @@ func TestFineTune(t *testing.T) {
 func TestPrepareNeedsTrainSplit(t *testing.T) {
 	l, d := demoLab(t)
 	dir := t.TempDir()
-	test, err := os.ReadFile(filepath.Join(d.Spec.ID, "test.parquet"))
+	test, err := os.ReadFile(filepath.Join(l.ModelDir, "test.parquet"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "test.parquet"), test, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile(filepath.Join(d.Spec.ID, "README.md"))
+	readme, err := os.ReadFile(filepath.Join(l.ModelDir, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "README.md"), readme, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d.Spec.ID = dir
-	_, err = Prepare(context.Background(), l, d, Options{Progress: io.Discard})
+	_, err = Prepare(context.Background(), l, dirDataset(t, dir, d), Options{})
 	if err == nil || !strings.Contains(err.Error(), "train") {
 		t.Errorf("no train split: error %v", err)
 	}
@@ -274,7 +290,7 @@ func TestPrepareNeedsTrainSplit(t *testing.T) {
 // program that draws the same images (a notebook's next cell).
 func TestEmbeddingCache(t *testing.T) {
 	l, d := demoLab(t)
-	s, err := Prepare(context.Background(), l, d, Options{Progress: io.Discard})
+	s, err := Prepare(context.Background(), l, d, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,8 +302,8 @@ func TestEmbeddingCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	files, _ := filepath.Glob(filepath.Join(cache, "translab", "clip-images", "*.npy"))
-	if len(files) != 4 { // batches of 32: 64 training images, 48 held out
-		t.Fatalf("cached embedding files: %v, want 4 (2 batches of training and 2 of held-out images)", files)
+	if len(files) != 2 {
+		t.Fatalf("cached embedding files: %v, want 2 (the training and the held-out images)", files)
 	}
 	for _, f := range files { // mark the cache, to see that it is read rather than recomputed
 		a, err := npy.Read(f)
@@ -301,24 +317,24 @@ func TestEmbeddingCache(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	again, err := Prepare(context.Background(), l, d, Options{Progress: io.Discard})
+	again, err := Prepare(context.Background(), l, d, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := again.frozenFeatures(); err != nil {
 		t.Fatal(err)
 	}
-	if again.trainEmb[0] != 0.5 || again.evalEmb[len(again.evalEmb)-1] != 0.5 {
+	if again.trainEmb.Data[0] != 0.5 || again.evalEmb.Data[len(again.evalEmb.Data)-1] != 0.5 {
 		t.Error("the second run recomputed the embeddings instead of reading the cache")
 	}
-	other, err := Prepare(context.Background(), l, d, Options{Progress: io.Discard, Seed: 7, Shots: 8})
+	other, err := Prepare(context.Background(), l, d, Options{Seed: 7, Shots: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := other.frozenFeatures(); err != nil {
 		t.Fatal(err)
 	}
-	if other.trainEmb[0] == 0.5 {
+	if other.trainEmb.Data[0] == 0.5 {
 		t.Error("another draw of training images was served the first draw's cached embeddings")
 	}
 }
@@ -326,22 +342,21 @@ func TestEmbeddingCache(t *testing.T) {
 // TestPractical: a CPU with a full-size CLIP runs only the methods that keep the tower frozen, and
 // says which it left out; the demo and a CUDA backend run them all.
 func TestPractical(t *testing.T) {
-	full := &Set{Lab: &zeroshot.Lab{}, Classes: make([]string, 10)}
-	t.Setenv("GOMLX_BACKEND", "go")
+	on := func(config string) *session.Session { return &session.Session{Choice: backend.Choice{Config: config}} }
+	full := &Set{Session: on("go:parallelism=-1"), Classes: make([]string, 10)}
 	methods, note := full.Practical()
 	if !slices.Equal(methods, []Method{Head, Prompt}) || !strings.Contains(note, "layernorm, bitfit, lora") {
 		t.Errorf("CPU, full model, 10 classes: %v, %q", methods, note)
 	}
-	many := &Set{Lab: &zeroshot.Lab{}, Classes: make([]string, 200)}
+	many := &Set{Session: on("xla:cpu"), Classes: make([]string, 200)}
 	if methods, note := many.Practical(); !slices.Equal(methods, []Method{Head}) || !strings.Contains(note, "lora, prompt") {
 		t.Errorf("CPU, full model, 200 classes: %v, %q", methods, note)
 	}
-	t.Setenv("GOMLX_BACKEND", "xla:/opt/jax_plugins/xla_cuda13/xla_cuda_plugin.so")
-	if methods, note := full.Practical(); !slices.Equal(methods, Methods) || note != "" {
+	cuda := &Set{Session: on("xla:/opt/jax_plugins/xla_cuda13/xla_cuda_plugin.so"), Classes: make([]string, 10)}
+	if methods, note := cuda.Practical(); !slices.Equal(methods, Methods) || note != "" {
 		t.Errorf("CUDA: %v, %q", methods, note)
 	}
-	t.Setenv("GOMLX_BACKEND", "go")
-	if methods, _ := (&Set{Lab: &zeroshot.Lab{Demo: true}}).Practical(); !slices.Equal(methods, Methods) {
+	if methods, _ := (&Set{Session: &session.Session{Demo: true, Choice: backend.Choice{Config: "go"}}}).Practical(); !slices.Equal(methods, Methods) {
 		t.Errorf("demo: %v", methods)
 	}
 }
@@ -349,10 +364,7 @@ func TestPractical(t *testing.T) {
 // TestPrepareSkipsCorruptImages: an image that cannot be decoded is left out and counted, not fatal.
 func TestPrepareSkipsCorruptImages(t *testing.T) {
 	l, d := demoLab(t)
-	ds, err := datasets.OpenDir(d.Spec, d.Spec.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := d.Dataset
 	type row struct {
 		Image struct {
 			Bytes []byte `parquet:"bytes"`
@@ -383,10 +395,9 @@ func TestPrepareSkipsCorruptImages(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	readme, _ := os.ReadFile(filepath.Join(d.Spec.ID, "README.md"))
+	readme, _ := os.ReadFile(filepath.Join(l.ModelDir, "README.md"))
 	os.WriteFile(filepath.Join(dir, "README.md"), readme, 0o644)
-	d.Spec.ID = dir
-	s, err := Prepare(context.Background(), l, d, Options{Progress: io.Discard})
+	s, err := Prepare(context.Background(), l, dirDataset(t, dir, d), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

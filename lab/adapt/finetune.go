@@ -10,8 +10,10 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 
-	"github.com/go-translab/translab/lab/backend"
 	"github.com/go-translab/translab/lab/clip"
+	"github.com/go-translab/translab/lab/collate"
+	"github.com/go-translab/translab/lab/datasets"
+	"github.com/go-translab/translab/lab/features"
 	"github.com/go-translab/translab/lab/peft"
 	"github.com/go-translab/translab/lab/train"
 )
@@ -43,7 +45,7 @@ func (m Method) FrozenTower() bool { return m == Head || m == Prompt }
 // full-size CLIP, only those that keep the vision tower frozen (training through ViT-B/16 takes
 // hours there), with a note saying what was left out and why.
 func (s *Set) Practical() (methods []Method, note string) {
-	if s.Lab.Demo || strings.Contains(backend.Choose().Config, "cuda") {
+	if s.Session.Demo || s.Session.Choice.GPU() {
 		return Methods, ""
 	}
 	var skipped []string
@@ -75,6 +77,8 @@ type TrainOptions struct {
 	// OutputDir receives the Trainer's checkpoints and the trained adapter or head; "" is a
 	// folder under the user's cache directory named after the dataset and method.
 	OutputDir string
+	// Quiet keeps the Trainer's progress bars and the trainable-parameter line to itself.
+	Quiet bool
 }
 
 // FineTune trains a fresh copy of the model on the few-shot set with one PEFT method, keeps the
@@ -111,19 +115,26 @@ func (s *Set) FineTune(ctx context.Context, o TrainOptions) (Result, error) {
 		}
 		o.OutputDir = filepath.Join(base, "translab", "adapt", strings.ReplaceAll(s.Dataset.Name, " ", "-")+"-"+string(o.Method))
 	}
-	m, err := clip.LoadDir(s.Lab.ModelDir) // a fresh copy: each method starts from the same weights
+	m, err := clip.LoadDir(s.Model.Dir) // a fresh copy: each method starts from the same weights
 	if err != nil {
 		return Result{}, err
 	}
-	m.Compute = s.Lab.Model.Compute
+	m.Compute = s.Model.Compute
 	c := m.Config.Vision
 	// Most methods train a head on the image tower's output, from pixels.
-	logits := func(px *Node) *Node {
-		return m.ClassifierLogits(Reshape(px, px.Shape().Dimensions[0], c.NumChannels, c.ImageSize, c.ImageSize))
-	}
+	logits := m.ClassifierLogits
 	trainSet, evalSet := s.Train, s.Eval
+	collator := collate.Collator(collate.Stack{Field: PixelValues, Dims: []int{c.NumChannels, c.ImageSize, c.ImageSize}})
+	onEmbeddings := func() error {
+		if err := s.frozenFeatures(); err != nil {
+			return err
+		}
+		trainSet, evalSet = withEmbeddings(s.Train, s.trainEmb), withEmbeddings(s.Eval, s.evalEmb)
+		collator = collate.Stack{Field: ImageEmbeds, Dims: []int{m.Config.ProjectionDim}}
+		return nil
+	}
 	if o.Method != Prompt {
-		if err := m.AddClassifier(s.ZeroShot); err != nil {
+		if err := m.AddClassifier(s.ZeroShot.ClassEmbeds.Data, len(s.Classes)); err != nil {
 			return Result{}, err
 		}
 	}
@@ -135,12 +146,11 @@ func (s *Set) FineTune(ctx context.Context, o TrainOptions) (Result, error) {
 	switch o.Method {
 	case Head:
 		// The tower is frozen: train on its embeddings, computed once (as for prompt learning).
-		if err := s.frozenFeatures(); err != nil {
+		if err := onEmbeddings(); err != nil {
 			return Result{}, err
 		}
 		rule, name = head, "zero-shot-initialised head"
 		logits = m.HeadLogits
-		trainSet, evalSet = s.asEmbeddings(s.Train, s.trainEmb), s.asEmbeddings(s.Eval, s.evalEmb)
 	case LayerNorm:
 		rule = peft.Any(head, peft.All(peft.Under("vision_model"), peft.LayerNorms(m.Config.Params())))
 		name = "LayerNorm tuning (vision) + head"
@@ -157,16 +167,15 @@ func (s *Set) FineTune(ctx context.Context, o TrainOptions) (Result, error) {
 		name = fmt.Sprintf("LoRA r=%d (vision q,v) + head", o.Rank)
 	case Prompt:
 		// The image tower is frozen and untouched: train on its embeddings, computed once.
-		if err := s.frozenFeatures(); err != nil {
+		if err := onEmbeddings(); err != nil {
 			return Result{}, err
 		}
-		if learner, err = peft.NewPromptLearner(m, s.Lab.Tokenizer, s.Classes, s.Templates[0]); err != nil {
+		if learner, err = peft.NewPromptLearner(m, s.Tokenizer, s.Classes, s.Templates[0]); err != nil {
 			return Result{}, err
 		}
 		rule = peft.Under(peft.ContextName)
 		name = fmt.Sprintf("prompt learning (CoOp, %d vectors)", learner.Context)
 		logits = learner.Logits
-		trainSet, evalSet = s.asEmbeddings(s.Train, s.trainEmb), s.asEmbeddings(s.Eval, s.evalEmb)
 	default:
 		return Result{}, fmt.Errorf("adapt: unknown method %q (want one of %v)", o.Method, Methods)
 	}
@@ -174,17 +183,25 @@ func (s *Set) FineTune(ctx context.Context, o TrainOptions) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	fmt.Fprintf(s.out, "adapt: %s: %s\n", name, counts)
-	tm := train.Model{Store: m.Store, ImageLogits: logits}
-	args := train.Args{
-		OutputDir: o.OutputDir, LearningRate: o.LearningRate, BatchSize: o.BatchSize, EvalBatchSize: s.Lab.BatchSize,
-		Epochs: o.Epochs, Seed: o.Seed, MetricForBest: "accuracy", LoadBestAtEnd: true, Progress: s.out,
+	out := s.Session.Out
+	if o.Quiet {
+		out = nil
+	} else {
+		s.Session.Notef("adapt: %s: %s", name, counts)
 	}
-	t, err := train.NewTrainer(s.Lab.Backend, tm, args, trainSet, evalSet, s.Classes)
+	args := train.Args{
+		OutputDir: o.OutputDir, LearningRate: o.LearningRate, PerDeviceTrainBatchSize: o.BatchSize, PerDeviceEvalBatchSize: 32,
+		NumTrainEpochs: o.Epochs, Seed: o.Seed, MetricForBestModel: "accuracy", LoadBestModelAtEnd: true,
+	}
+	t, err := train.New(train.Config{
+		Backend: s.Session.Backend, Args: args, Classes: s.Classes, Name: name, Progress: out,
+		Model:        train.Model{Store: m.Store, Forward: func(in []*Node) *Node { return logits(in[0]) }},
+		TrainDataset: trainSet, EvalDataset: evalSet, Collator: collator,
+	})
 	if err != nil {
 		return Result{}, err
 	}
-	hist, err := t.Run(ctx)
+	hist, err := t.Train(ctx)
 	if err != nil {
 		return Result{}, err
 	}
@@ -196,7 +213,7 @@ func (s *Set) FineTune(ctx context.Context, o TrainOptions) (Result, error) {
 	switch {
 	case lora != nil:
 		r.Saved = filepath.Join(o.OutputDir, "adapter")
-		err = lora.Save(r.Saved, s.Lab.ModelID)
+		err = lora.Save(r.Saved, s.Session.ModelID)
 	case learner != nil:
 		r.Saved = filepath.Join(o.OutputDir, "prompt_learner.safetensors")
 		err = learner.Save(r.Saved)
@@ -209,12 +226,11 @@ func (s *Set) FineTune(ctx context.Context, o TrainOptions) (Result, error) {
 	return r, nil
 }
 
-// asEmbeddings is a set's examples with their frozen image embeddings in place of the pixels.
-func (s *Set) asEmbeddings(set []train.Example, emb []float32) []train.Example {
-	d := s.Lab.Model.Config.ProjectionDim
-	out := make([]train.Example, len(set))
-	for i, e := range set {
-		out[i] = train.Example{Pixels: emb[i*d : (i+1)*d], Label: e.Label}
+// withEmbeddings is a set's rows with their frozen image embeddings in place of the pixels.
+func withEmbeddings(rows []datasets.Row, emb *features.Matrix) []datasets.Row {
+	out := make([]datasets.Row, len(rows))
+	for i, r := range rows {
+		out[i] = datasets.Row{Index: r.Index, Label: r.Label, Fields: map[string]any{ImageEmbeds: emb.Row(i)}}
 	}
 	return out
 }

@@ -77,7 +77,7 @@ func Output(tok *tokenize.Tokenizer, b *tokenize.Batch, i int, hidden *tensors.T
 	flat := tensors.MustCopyFlatData[float32](hidden)
 	ids := b.IDs[i]
 	var s strings.Builder
-	fmt.Fprintf(&s, "BaseModelOutput(last_hidden_state=tensor of shape %v, sentence %d:\n", dims, i)
+	fmt.Fprintf(&s, "BaseModelOutput(last_hidden_state=tensor of shape [%d, %d, %d] — sentence %d:\n", dims[0], seq, dim, i)
 	for p := 0; p < len(ids); p++ {
 		if p == 2 && len(ids) > 4 {
 			fmt.Fprintf(&s, "    ...\n")
@@ -217,19 +217,10 @@ func Run(ctx context.Context, s *session.Session, o Options, emit func(...show.R
 	}
 	emit(Tokens(tok, enc, 0, text), Output(tok, enc, 0, hidden))
 
-	x, y := map[string]*features.Matrix{}, map[string][]int{}
-	for _, split := range Splits {
-		if x[split], err = features.Text(s.Backend, m, tok, datasets.Texts(rows[split]), features.Options{BatchSize: o.BatchSize, Cache: true, Progress: s.Out, Label: split}); err != nil {
-			return err
-		}
-		y[split] = datasets.Labels(rows[split])
-	}
-	s.Notef("lab: fitting a Linear SVM on %d × %d features", x["train"].Rows(), x["train"].Width())
-	res, err := Score(&o.SVC, x, y)
+	res, err := Baseline(s, ds, m, tok, &o.SVC, o.BatchSize)
 	if err != nil {
 		return err
 	}
-	res.Model, res.Classes, res.Demo = modelName(s), ds.Classes, s.Demo
 	report, err := res.Report()
 	if err != nil {
 		return err
@@ -238,7 +229,25 @@ func Run(ctx context.Context, s *session.Session, o Options, emit func(...show.R
 	return nil
 }
 
-// modelName is what tables call the encoder: its hub id or directory, or the demo's name.
-func modelName(s *session.Session) string { return s.ModelID }
-
-var _ = distilbert.NoHead
+// Baseline is 1.3 composed: the [CLS] features of the three splits (from the disk cache when a
+// run before computed them), svc fitted on train and scored on validation and test.
+func Baseline(s *session.Session, ds *session.Dataset, m *distilbert.Model, tok *tokenize.Tokenizer, svc *svm.LinearSVC, batchSize int) (*Result, error) {
+	x, y := map[string]*features.Matrix{}, map[string][]int{}
+	for _, split := range Splits {
+		rows, err := ds.Rows(split)
+		if err != nil {
+			return nil, err
+		}
+		if x[split], err = features.Text(s.Backend, m, tok, datasets.Texts(rows), features.Options{BatchSize: batchSize, Cache: true, Progress: s.Out, Label: split}); err != nil {
+			return nil, err
+		}
+		y[split] = datasets.Labels(rows)
+	}
+	s.Notef("lab: fitting %s on %d × %d features", svc, x["train"].Rows(), x["train"].Width())
+	res, err := Score(svc, x, y)
+	if err != nil {
+		return nil, err
+	}
+	res.Model, res.Classes, res.Demo = s.ModelID, ds.Classes, s.Demo
+	return res, nil
+}

@@ -59,10 +59,15 @@ func fieldNames(r datasets.Row) []string {
 	return append(names, extra...)
 }
 
-// TrainModel is what the Trainer trains for a DistilBertForSequenceClassification: its store and
-// its logits on the collator's input_ids and attention_mask.
+// TrainModel is what the Trainer trains for a DistilBertForSequenceClassification: its store, its
+// logits on the collator's input_ids and attention_mask, and its parameter table (with LoRA's
+// matrices when it has them) for AdamW's weight-decay groups.
 func TrainModel(m *distilbert.Model) train.Model {
-	return train.Model{Store: m.Store, Forward: func(in []*Node) *Node { return m.Logits(in[0], in[1]) }}
+	params := m.Params()
+	if lora, ok := m.Adapter.(*peft.LoRA); ok {
+		params = params.With(lora.Params()...)
+	}
+	return train.Model{Store: m.Store, Params: params, Forward: func(in []*Node) *Node { return m.Logits(in[0], in[1]) }}
 }
 
 // SeedArgs are the seed lab's TrainingArguments: learning rate 5e-5, batch 16, 3 epochs, weight
@@ -118,7 +123,7 @@ func Adapt(m *distilbert.Model, model string, cfg *peft.LoRAConfig, seed uint64)
 	var lora *peft.LoRA
 	if cfg != nil {
 		var err error
-		if lora, err = peft.NewLoRA(m.Store, m.Config.LinearLayers(true), *cfg, seed); err != nil {
+		if lora, err = peft.NewLoRA(m.Store, m.Params().Linears(), *cfg, seed); err != nil {
 			return nil, "", peft.Counts{}, err
 		}
 		m.Adapter, rule = lora, lora.Trainable

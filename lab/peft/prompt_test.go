@@ -120,7 +120,7 @@ func TestPromptLearnerStartsAtZeroShot(t *testing.T) {
 	}
 	var prompts []string
 	for _, c := range classes {
-		prompts = append(prompts, clip.Prompts([]string{"a centered satellite photo of {}."}, c)...)
+		prompts = append(prompts, "a centered satellite photo of "+c+".")
 	}
 	want, err := m.TextEmbeddings(b, tok, prompts)
 	if err != nil {

@@ -118,6 +118,7 @@ func Setup(ctx context.Context, o Options) (*Session, error) {
 			return nil, err
 		}
 		s.Demo, s.Why = true, "the hub is unreachable and the cache lacks "+missing(err)
+		s.Notef("lab: %s — running the offline demo instead", s.Why)
 	}
 	if s.Demo {
 		dir, err := s.kind.demoDir()

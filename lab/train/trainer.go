@@ -40,9 +40,9 @@ type Model struct {
 // Config is what HF's Trainer(...) is given: the model, the arguments, the two datasets, the data
 // collator, the metrics function and the callbacks — plus the backend to run on and the class names.
 type Config struct {
-	Backend  compute.Backend
-	Model    Model
-	Args     Args
+	Backend compute.Backend
+	Model   Model
+	Args    Args
 	// TrainDataset and EvalDataset are rows whose fields the Collator reads (e.g. input_ids added
 	// by datasets.Map) and whose Label is the class.
 	TrainDataset []datasets.Row

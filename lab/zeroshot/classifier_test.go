@@ -1,4 +1,4 @@
-package clip
+package zeroshot
 
 import (
 	"math"
@@ -9,12 +9,16 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/go-translab/translab/lab/backend"
+	"github.com/go-translab/translab/lab/clip"
+	"github.com/go-translab/translab/lab/features"
 	"github.com/go-translab/translab/lab/reference"
 	"github.com/go-translab/translab/lab/tokenize"
 )
 
-func TestZeroShotAgreesWithTheModel(t *testing.T) {
-	m, err := LoadDir(referenceDir(t))
+// The zero-shot classifier is CLIPModel itself: its logits are logits_per_image for the class
+// prompts, and an ensemble's class embedding the renormalised mean of its prompts' embeddings.
+func TestClassifierAgreesWithTheModel(t *testing.T) {
+	m, err := clip.LoadDir(reference.Dir(t, "clip-tiny-random"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,17 +32,16 @@ func TestZeroShotAgreesWithTheModel(t *testing.T) {
 	for i := range pixels {
 		pixels[i] = float32(math.Sin(float64(i) * 0.001))
 	}
-	img, err := m.ImageEmbeddings(b, pixels, 2)
+	img, err := features.Images(b, m, pixels, 2, features.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	// One template: the classifier's logits are CLIPModel's logits_per_image for those prompts.
-	z, err := NewZeroShot(b, m, tok, classes, PhotoTemplate)
+	z, err := NewClassifier(b, m, tok, classes, PhotoTemplate, features.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := z.Logits(img, 2)
+	got, err := z.Logits(img)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,11 +50,14 @@ func TestZeroShotAgreesWithTheModel(t *testing.T) {
 		prompts = append(prompts, Prompts(PhotoTemplate, c)...)
 	}
 	enc, _ := tok.EncodeBatch(prompts, tokenize.Options{MaxLength: 77})
-	ids, _, rows, cols, _ := enc.Int32()
+	ids, _, err := enc.Tensors()
+	if err != nil {
+		t.Fatal(err)
+	}
 	want, err := model.CallOnce(b, m.Store, func(_ *model.Scope, ids, px *Node) *Node {
 		perImage, _ := m.Logits(m.Vision(px).Embeds, m.Text(ids).Embeds)
 		return perImage
-	}, tensors.FromFlatDataAndDimensions(ids, rows, cols), tensors.FromFlatDataAndDimensions(pixels, 2, 3, 224, 224))
+	}, ids, tensors.FromFlatDataAndDimensions(pixels, 2, 3, 224, 224))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,8 +65,7 @@ func TestZeroShotAgreesWithTheModel(t *testing.T) {
 		t.Fatalf("zero-shot logits differ from CLIPModel's by %.3g", e)
 	}
 
-	// An ensemble's class embedding is the renormalised mean of its prompts' normalised embeddings.
-	ens, err := NewZeroShot(b, m, tok, classes[:1], EnsembleTemplates)
+	ens, err := NewClassifier(b, m, tok, classes[:1], EnsembleTemplates, features.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,12 +77,27 @@ func TestZeroShotAgreesWithTheModel(t *testing.T) {
 			mean[j] += float64(each[i*d+j])
 		}
 	}
+	var norm float64
+	for _, v := range mean {
+		norm += v * v
+	}
 	wantEmb := make([]float32, d)
-	normalizeInto(wantEmb, mean)
-	if e := reference.RelErr(ens.ClassEmbeds, wantEmb); e > 1e-6 {
+	for j, v := range mean {
+		wantEmb[j] = float32(v / math.Sqrt(norm))
+	}
+	if e := reference.RelErr(ens.ClassEmbeds.Data, wantEmb); e > 1e-6 {
 		t.Fatalf("ensemble embedding off by %.3g", e)
 	}
-	if best := BestClasses(got, len(classes), 2); len(best) != 2 || len(best[0]) != 2 || got[best[0][0]] < got[best[0][1]] {
-		t.Fatalf("BestClasses %v on %v", best, got)
+	best := ranked(got, len(classes), 2)
+	for i, r := range best {
+		row := got[i*len(classes) : (i+1)*len(classes)]
+		if len(r) != 2 || row[r[0]] < row[r[1]] {
+			t.Fatalf("ranked %v on %v", best, got)
+		}
+		for c := range row {
+			if c != r[0] && row[c] > row[r[0]] {
+				t.Fatalf("ranked %v: class %d scores higher than the best", r, c)
+			}
+		}
 	}
 }

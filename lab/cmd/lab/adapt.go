@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	"github.com/go-translab/translab/lab/adapt"
+	"github.com/go-translab/translab/lab/session"
 	"github.com/go-translab/translab/lab/show"
+	"github.com/go-translab/translab/lab/svm"
 	"github.com/go-translab/translab/lab/zeroshot"
 )
 
@@ -26,7 +28,7 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	rank := fs.Int("rank", 8, "LoRA rank (alpha is twice the rank)")
 	seed := fs.Uint64("seed", 42, "seed of the few-shot draw and of training")
 	demo := fs.Bool("demo", false, "run a random tiny CLIP on drawn shapes (also the fallback when the hub is unreachable and nothing is cached)")
-	modelID := fs.String("model", zeroshot.DefaultModel, "CLIP: hub id or HF directory")
+	modelID := fs.String("model", defaultCLIP, "CLIP: hub id or HF directory")
 	out := fs.String("out", "", "folder for the checkpoints, the LoRA adapter and the learned prompt context, one subfolder per method (default: under the user cache directory)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -40,21 +42,22 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			}
 		}
 	}
-	d, err := zeroshot.LookupDataset(strings.ToLower(*dataset))
+	name := strings.ToLower(*dataset)
+	if !slices.Contains(zeroshot.DatasetNames, name) {
+		return fmt.Errorf("--dataset %q: want one of %s", *dataset, strings.Join(zeroshot.DatasetNames, ", "))
+	}
+	o := session.CLIP(*demo)
+	o.Model, o.Progress = *modelID, stderr
+	l, err := session.Setup(ctx, o)
 	if err != nil {
 		return err
 	}
-	l, err := zeroshot.Setup(ctx, zeroshot.Options{Demo: *demo, Model: *modelID, Progress: stderr})
+	show.Show(stdout, l.Banner("Exercise 3, part 2 — adapting CLIP"))
+	d, err := l.Dataset(ctx, name)
 	if err != nil {
 		return err
 	}
-	show.Show(stdout, l.Banner())
-	if l.Demo {
-		if d, err = zeroshot.DemoDataset(); err != nil {
-			return err
-		}
-	}
-	s, err := adapt.Prepare(ctx, l, d, adapt.Options{Shots: *shots, EvalLimit: *eval, Seed: *seed, Progress: stderr})
+	s, err := adapt.Prepare(ctx, l, d, adapt.Options{Shots: *shots, EvalLimit: *eval, Seed: *seed})
 	if err != nil {
 		return err
 	}
@@ -74,7 +77,7 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		case "zero-shot":
 			_, err = s.EvaluateZeroShot()
 		case "linear-probe":
-			_, err = s.LinearProbe(1)
+			_, err = s.LinearProbe(&svm.LinearSVC{})
 		default:
 			dir := ""
 			if *out != "" {

@@ -25,13 +25,20 @@ import (
 
 	"golang.org/x/sys/cpu"
 
+	"github.com/go-translab/translab/data"
 	"github.com/go-translab/translab/lab/backend"
 	"github.com/go-translab/translab/lab/clip"
+	"github.com/go-translab/translab/lab/collate"
+	"github.com/go-translab/translab/lab/datasets"
 	"github.com/go-translab/translab/lab/distilbert"
+	"github.com/go-translab/translab/lab/ex2"
+	"github.com/go-translab/translab/lab/features"
 	"github.com/go-translab/translab/lab/imageproc"
+	"github.com/go-translab/translab/lab/metrics"
 	"github.com/go-translab/translab/lab/tokenize"
 	"github.com/go-translab/translab/lab/train"
 	"github.com/go-translab/translab/lab/weights"
+	"github.com/go-translab/translab/lab/zeroshot"
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -48,7 +55,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.Usage()
 		return flag.ErrHelp
 	}
-	n := func(workload string) int { return benchSize(workload, *limit, backend.Choose().Config) }
+	_, choice, err := backend.Default()
+	if err != nil {
+		return err
+	}
+	benchChoice = choice
+	n := func(workload string) int { return benchSize(workload, *limit, choice.Config) }
 	workloads := map[string]func() (benchResult, error){
 		"embed":      func() (benchResult, error) { return benchEmbed(*batch, *seq, *batches, *layers, stderr) },
 		"clip":       func() (benchResult, error) { return benchCLIPTower(*batch, *batches, *layers) },
@@ -65,7 +77,6 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	var err error
 	if benchDType, err = weights.ParseCompute(*dtype); err != nil {
 		return fmt.Errorf("--dtype %w", err)
 	}
@@ -158,17 +169,21 @@ func benchEmbed(batch, seq, batches, layers int, progress io.Writer) (benchResul
 		return benchResult{}, err
 	}
 	cfg := m.Config
-	enc := &tokenize.Batch{}
+	var ids [][]int
 	for i := range batch {
-		ids := make([]int, seq)
-		for j := range ids {
-			ids[j] = 1000 + (i*7919+j*104729)%(cfg.VocabSize-1000)
+		row := make([]int, seq)
+		for j := range row {
+			row[j] = 1000 + (i*7919+j*104729)%(cfg.VocabSize-1000)
 		}
-		enc.IDs = append(enc.IDs, ids)
+		ids = append(ids, row)
 	}
-	opts := distilbert.FeatureOptions{BatchSize: batch}
-	secs, err := timeBatches(batches, func() error { _, _, err := m.FeaturesOf(b, enc, 0, opts); return err })
-	return benchResult{name: fmt.Sprintf("embed [CLS] distilbert-base (%d layers, random, seq %d)", cfg.NLayers, seq), backend: backend.Choose().Config, unit: "sentences", batch: batch, batches: batches, items: batch * batches, secs: secs}, err
+	tok, err := padTokenizer()
+	if err != nil {
+		return benchResult{}, err
+	}
+	opts := features.Options{BatchSize: batch}
+	secs, err := timeBatches(batches, func() error { _, err := features.Encoded(b, m, tok, ids, opts); return err })
+	return benchResult{name: fmt.Sprintf("embed [CLS] distilbert-base (%d layers, random, seq %d)", cfg.NLayers, seq), backend: benchChoice.Config, unit: "sentences", batch: batch, batches: batches, items: batch * batches, secs: secs}, err
 }
 
 // benchCLIPTower is the ViT-B/16 image tower (random weights) on random pixel values.
@@ -192,7 +207,7 @@ func benchCLIPTower(batch, batches, layers int) (benchResult, error) {
 		pixels[i] = float32((i*7919)%1000)/500 - 1
 	}
 	secs, err := timeBatches(batches, func() error { _, err := m.ImageEmbeddings(b, pixels, batch); return err })
-	return benchResult{name: fmt.Sprintf("clip image tower ViT-B/16 (%d layers, random)", cfg.Vision.NumHiddenLayers), backend: backend.Choose().Config, unit: "images", batch: batch, batches: batches, items: batch * batches, secs: secs}, err
+	return benchResult{name: fmt.Sprintf("clip image tower ViT-B/16 (%d layers, random)", cfg.Vision.NumHiddenLayers), backend: benchChoice.Config, unit: "images", batch: batch, batches: batches, items: batch * batches, secs: secs}, err
 }
 
 // benchPreprocess is JPEG decoding + CLIP preprocessing (resize, crop, normalise) of 500×375
@@ -252,9 +267,9 @@ func corpusIDs(n, vocab int, seed uint64) [][]int {
 	return out
 }
 
-// benchCorpus is [CLS] extraction over a corpus, batched the way distilbert.FeaturesOf batches it
-// (sorted by length, padded to a multiple of 8), but with one compiled Exec warmed up on every
-// batch shape first, so that the timed pass measures the model and not XLA's compiler.
+// benchCorpus is [CLS] extraction over a corpus, batched the way features.Text batches it (sorted
+// by length, padded by the collator to a multiple of 8), but with one compiled Exec warmed up on
+// every batch shape first, so that the timed pass measures the model and not XLA's compiler.
 func benchCorpus(n, batch, layers int) (benchResult, error) {
 	if batch <= 0 {
 		batch = 32
@@ -266,22 +281,24 @@ func benchCorpus(n, batch, layers int) (benchResult, error) {
 	cfg := m.Config
 	sents := corpusIDs(n, cfg.VocabSize, 1)
 	sort.SliceStable(sents, func(a, b int) bool { return len(sents[a]) < len(sents[b]) })
+	tok, err := padTokenizer()
+	if err != nil {
+		return benchResult{}, err
+	}
+	collator := collate.WithPadding{Tokenizer: tok, PadToMultipleOf: 8}
 	type padded struct{ ids, mask *tensors.Tensor }
 	var batches []padded
 	shapes := map[[2]int]int{} // shape → index of its first batch
 	for start := 0; start < n; start += batch {
-		rows := sents[start:min(start+batch, n)]
-		cols := (len(rows[len(rows)-1]) + 7) / 8 * 8
-		ids, mask := make([]int32, len(rows)*cols), make([]int32, len(rows)*cols)
-		for r, s := range rows {
-			for j, id := range s {
-				ids[r*cols+j], mask[r*cols+j] = int32(id), 1
-			}
+		in, err := collator.Pad(sents[start:min(start+batch, n)])
+		if err != nil {
+			return benchResult{}, err
 		}
-		if _, ok := shapes[[2]int{len(rows), cols}]; !ok {
-			shapes[[2]int{len(rows), cols}] = len(batches)
+		dims := in[0].Shape().Dimensions
+		if _, ok := shapes[[2]int{dims[0], dims[1]}]; !ok {
+			shapes[[2]int{dims[0], dims[1]}] = len(batches)
 		}
-		batches = append(batches, padded{tensors.FromFlatDataAndDimensions(ids, len(rows), cols), tensors.FromFlatDataAndDimensions(mask, len(rows), cols)})
+		batches = append(batches, padded{in[0], in[1]})
 	}
 	exec, err := model.NewExec(b, m.Store, func(_ *model.Scope, ids, mask *Node) *Node { return m.CLS(ids, mask) })
 	if err != nil {
@@ -312,7 +329,7 @@ func benchCorpus(n, batch, layers int) (benchResult, error) {
 	}
 	secs := time.Since(start).Seconds()
 	return benchResult{name: fmt.Sprintf("corpus [CLS] distilbert-base (%d layers, random, %d sentences of 8–60 tokens)", cfg.NLayers, n),
-		backend: backend.Choose().Config, unit: "sentences", batch: batch, batches: len(batches), items: n, secs: secs, compileSecs: compile}, nil
+		backend: benchChoice.Config, unit: "sentences", batch: batch, batches: len(batches), items: n, secs: secs, compileSecs: compile}, nil
 }
 
 // benchFinetune is one epoch of lab/train's Trainer (AdamW, dropout, one evaluation and one
@@ -333,11 +350,15 @@ func benchFinetune(ctx context.Context, n, batch, layers int) (benchResult, erro
 	}
 	m := distilbert.NewRandom(cfg, true, 1)
 	m.Compute = benchDType
+	tok, err := padTokenizer()
+	if err != nil {
+		return benchResult{}, err
+	}
 	rng := rand.New(rand.NewPCG(2, 2))
-	examples := func(sents [][]int) []train.Example {
-		out := make([]train.Example, len(sents))
+	examples := func(sents [][]int) []datasets.Row {
+		out := make([]datasets.Row, len(sents))
 		for i, s := range sents {
-			out[i] = train.Example{IDs: s, Label: rng.IntN(2)}
+			out[i] = datasets.Row{Index: i, Label: rng.IntN(2), Fields: map[string]any{collate.InputIDs: s}}
 		}
 		return out
 	}
@@ -348,16 +369,19 @@ func benchFinetune(ctx context.Context, n, batch, layers int) (benchResult, erro
 	defer os.RemoveAll(dir)
 	var steps []float64
 	last := time.Now()
-	args := train.Args{OutputDir: dir, LearningRate: 5e-5, BatchSize: batch, Epochs: 1, Seed: 42, Progress: io.Discard,
-		AfterStep: func(int, int) { now := time.Now(); steps = append(steps, now.Sub(last).Seconds()); last = now }}
-	tr, err := train.NewTrainer(b, train.Model{Store: m.Store, Logits: m.Logits, PadID: 0}, args,
-		examples(corpusIDs(n, cfg.VocabSize, 3)), examples(corpusIDs(batch, cfg.VocabSize, 4)), []string{"NEGATIVE", "POSITIVE"})
+	args := train.Args{OutputDir: dir, LearningRate: 5e-5, PerDeviceTrainBatchSize: batch, PerDeviceEvalBatchSize: batch, NumTrainEpochs: 1, Seed: 42}
+	tr, err := train.New(train.Config{
+		Backend: b, Model: ex2.TrainModel(m), Args: args, Classes: []string{"NEGATIVE", "POSITIVE"},
+		TrainDataset: examples(corpusIDs(n, cfg.VocabSize, 3)), EvalDataset: examples(corpusIDs(batch, cfg.VocabSize, 4)),
+		Collator:  collate.WithPadding{Tokenizer: tok, PadToMultipleOf: 8},
+		AfterStep: func(int, int) { now := time.Now(); steps = append(steps, now.Sub(last).Seconds()); last = now },
+	})
 	if err != nil {
 		return benchResult{}, err
 	}
 	start := time.Now()
 	last = start
-	if _, err := tr.Run(ctx); err != nil {
+	if _, err := tr.Train(ctx); err != nil {
 		return benchResult{}, err
 	}
 	secs := time.Since(start).Seconds()
@@ -367,7 +391,7 @@ func benchFinetune(ctx context.Context, n, batch, layers int) (benchResult, erro
 		median = steps[len(steps)/2]
 	}
 	return benchResult{name: fmt.Sprintf("finetune 1 epoch distilbert-base (%d layers, random, %d sentences of 8–60 tokens)", cfg.NLayers, n),
-		backend: backend.Choose().Config, unit: "sentences", batch: batch, batches: (n + batch - 1) / batch, items: n, secs: secs, medianStepSecs: median}, nil
+		backend: benchChoice.Config, unit: "sentences", batch: batch, batches: (n + batch - 1) / batch, items: n, secs: secs, medianStepSecs: median}, nil
 }
 
 // benchZeroShot is Exercise 3's loop per batch — decode and preprocess the JPEGs, embed them with
@@ -405,7 +429,9 @@ func benchZeroShot(n, batch, layers int) (benchResult, error) {
 	if err != nil {
 		return benchResult{}, err
 	}
-	z := &clip.ZeroShot{Model: m, Backend: b, Classes: classes, Templates: clip.PhotoTemplate, ClassEmbeds: tensors.MustCopyFlatData[float32](text)}
+	d := cfg.ProjectionDim
+	z := &zeroshot.Classifier{Model: m, Backend: b, Classes: classes, Templates: zeroshot.PhotoTemplate,
+		ClassEmbeds: &features.Matrix{Data: tensors.MustCopyFlatData[float32](text), Shape: []int{len(classes), d}}}
 	proc := imageproc.DefaultCLIP()
 	var predicted int
 	step := func(part [][]byte) error {
@@ -417,11 +443,11 @@ func benchZeroShot(n, batch, layers int) (benchResult, error) {
 		if err != nil {
 			return err
 		}
-		logits, err := z.Logits(emb, len(part))
+		logits, err := z.Logits(&features.Matrix{Data: emb, Shape: []int{len(part), d}})
 		if err != nil {
 			return err
 		}
-		predicted += len(clip.BestClasses(logits, len(classes), 1))
+		predicted += len(metrics.Argmax(logits, len(classes)))
 		return nil
 	}
 	start := time.Now()
@@ -441,7 +467,7 @@ func benchZeroShot(n, batch, layers int) (benchResult, error) {
 		return benchResult{}, fmt.Errorf("bench zeroshot: %d predictions for %d images", predicted, n)
 	}
 	return benchResult{name: fmt.Sprintf("zeroshot decode+preprocess+ViT-B/16 (%d layers, random, %d JPEGs 500×375)", cfg.Vision.NumHiddenLayers, n),
-		backend: backend.Choose().Config, unit: "images", batch: batch, batches: (n + batch - 1) / batch, items: n, secs: secs, compileSecs: compile}, nil
+		backend: benchChoice.Config, unit: "images", batch: batch, batches: (n + batch - 1) / batch, items: n, secs: secs, compileSecs: compile}, nil
 }
 
 // syntheticJPEGs are photo-sized (500×375) gradients with some texture, quality 85, so decoding
@@ -463,8 +489,21 @@ func syntheticJPEGs(n int) ([][]byte, error) {
 	return images, nil
 }
 
-// benchDType is the models' matmul dtype for this run (--dtype).
-var benchDType dtypes.DType
+// benchDType is the models' matmul dtype for this run (--dtype), and benchChoice the backend.
+var (
+	benchDType  dtypes.DType
+	benchChoice backend.Choice
+)
+
+// padTokenizer pads the benchmarks' random ids: the demo's WordPiece tokenizer, whose [PAD] is 0
+// as in BERT's vocabulary.
+func padTokenizer() (*tokenize.Tokenizer, error) {
+	dir, err := data.DemoDir()
+	if err != nil {
+		return nil, err
+	}
+	return tokenize.Load(dir)
+}
 
 func dtypeName() string {
 	if benchDType == dtypes.BFloat16 {

@@ -6,7 +6,10 @@ import (
 	"io"
 	"strings"
 
-	"github.com/go-translab/translab/lab/sentiment"
+	"github.com/go-translab/translab/lab/backend"
+	"github.com/go-translab/translab/lab/ex2"
+	"github.com/go-translab/translab/lab/hub"
+	"github.com/go-translab/translab/lab/session"
 	"github.com/go-translab/translab/lab/show"
 )
 
@@ -23,7 +26,17 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	c, err := sentiment.LoadClassifier(ctx, *modelID, *adapter)
+	h := hub.NewClient()
+	h.Progress = stderr
+	dir, err := session.ModelDir(ctx, h, *modelID)
+	if err != nil {
+		return err
+	}
+	b, _, err := backend.Default()
+	if err != nil {
+		return err
+	}
+	c, err := ex2.LoadClassifier(b, dir, *adapter)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/go-translab/translab/lab/hub"
 	"github.com/go-translab/translab/lab/imageproc"
 	"github.com/go-translab/translab/lab/npy"
+	"github.com/go-translab/translab/lab/session"
 	"github.com/go-translab/translab/lab/show"
 	"github.com/go-translab/translab/lab/tokenize"
 	"github.com/go-translab/translab/lab/weights"
@@ -43,7 +44,11 @@ func runCLIPEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	c := hub.NewClient()
 	c.Progress = stderr
-	m, dir, err := clip.Load(ctx, c, *modelID)
+	dir, err := session.CLIPDir(ctx, c, *modelID)
+	if err != nil {
+		return err
+	}
+	m, err := clip.LoadDir(dir)
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,10 @@ import (
 
 	"github.com/go-translab/translab/lab/backend"
 	"github.com/go-translab/translab/lab/distilbert"
+	"github.com/go-translab/translab/lab/features"
 	"github.com/go-translab/translab/lab/hub"
 	"github.com/go-translab/translab/lab/npy"
+	"github.com/go-translab/translab/lab/session"
 	"github.com/go-translab/translab/lab/tokenize"
 	"github.com/go-translab/translab/lab/weights"
 )
@@ -29,7 +31,7 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("--%w", err)
 	}
-	if p := distilbert.Pool(*pool); p != distilbert.PoolCLS && p != distilbert.PoolMean && p != distilbert.PoolNone {
+	if p := features.Pool(*pool); p != features.CLS && p != features.Mean && p != features.None {
 		return fmt.Errorf("--pool %q: want cls, mean or none", *pool)
 	}
 	if *batch <= 0 {
@@ -39,7 +41,13 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	m, dir, err := distilbert.Load(ctx, hub.NewClient(), *modelID, distilbert.NoHead)
+	h := hub.NewClient()
+	h.Progress = stderr
+	dir, err := session.ModelDir(ctx, h, *modelID)
+	if err != nil {
+		return err
+	}
+	m, err := distilbert.LoadDir(dir, distilbert.NoHead)
 	if err != nil {
 		return err
 	}
@@ -52,15 +60,15 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	data, shape, err := m.Features(b, tok, texts, distilbert.FeatureOptions{
-		Pool: distilbert.Pool(*pool), MaxLength: *maxLen, BatchSize: *batch, Progress: stderr,
+	x, err := features.Text(b, m, tok, texts, features.Options{
+		Pool: features.Pool(*pool), MaxLength: *maxLen, BatchSize: *batch, Progress: stderr,
 	})
 	if err != nil {
 		return err
 	}
-	if err := npy.WriteFloat32(*out, shape, data); err != nil {
+	if err := npy.WriteFloat32(*out, x.Shape, x.Data); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "lab embed: wrote %s %v float32 (matmuls in %s)\n", *out, shape, compute)
+	fmt.Fprintf(stderr, "lab embed: wrote %s %v float32 (matmuls in %s)\n", *out, x.Shape, compute)
 	return nil
 }

@@ -4,35 +4,30 @@ import (
 	"context"
 	"io"
 
-	"github.com/go-translab/translab/lab/sentiment"
+	"github.com/go-translab/translab/lab/ex1"
+	"github.com/go-translab/translab/lab/session"
 	"github.com/go-translab/translab/lab/show"
+	"github.com/go-translab/translab/lab/svm"
 )
 
 func runEx1(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("ex1", "[--demo] [--model ID_OR_DIR] [--samples 5] [--seed 42] [--inspect 0] [--batch 32]", stderr)
+	fs := newFlags("ex1", "[--demo] [--model ID_OR_DIR] [--samples 5] [--seed 42] [--inspect 0] [--batch 32] [--C 1]", stderr)
 	demo := fs.Bool("demo", false, "run on the embedded demo fixtures (also the fallback when the hub is unreachable and nothing is cached)")
-	modelID := fs.String("model", sentiment.DefaultModel, "DistilBERT or another BERT-family encoder: hub id or HF directory")
+	modelID := fs.String("model", ex1.SeedModel, "DistilBERT or another BERT-family encoder: hub id or HF directory")
 	samples := fs.Int("samples", 5, "random training samples to show (1.1)")
 	seed := fs.Uint64("seed", 42, "seed of the random samples")
 	inspect := fs.Int("inspect", 0, "training sentence whose tokens and model output to show (1.2)")
 	batch := fs.Int("batch", 32, "sentences per forward pass when extracting features (1.3)")
+	c := fs.Float64("C", 1, "the Linear SVM's regularisation: smaller is stronger (1.3)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	l, err := sentiment.Setup(ctx, sentiment.Options{Demo: *demo, Model: *modelID, BatchSize: *batch, Progress: stderr})
+	o := session.Sentiment(*demo)
+	o.Model, o.Progress = *modelID, stderr
+	s, err := session.Setup(ctx, o)
 	if err != nil {
 		return err
 	}
-	show.Show(stdout, l.Banner(), l.Samples(*samples, *seed))
-	inspected, err := l.Inspect(*inspect)
-	if err != nil {
-		return err
-	}
-	show.Show(stdout, inspected...)
-	res, err := l.Baseline()
-	if err != nil {
-		return err
-	}
-	show.Show(stdout, res.Accuracy(), res.Report())
-	return nil
+	return ex1.Run(ctx, s, ex1.Options{Samples: *samples, Seed: *seed, Inspect: *inspect, BatchSize: *batch, SVC: svm.LinearSVC{C: *c}},
+		func(items ...show.Renderable) { show.Show(stdout, items...) })
 }

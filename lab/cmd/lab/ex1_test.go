@@ -24,10 +24,18 @@ func TestEx1Demo(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
 	}
-	// The features are cached: a second run extracts nothing.
+	if !strings.Contains(stderr, "embed train: 100%") {
+		t.Errorf("the first run shows no progress of the feature extraction:\n%s", stderr)
+	}
+	// The features are cached: a second run extracts nothing, and says so.
 	_, stderr2, code := runLab(t, "ex1", "--demo")
-	if code != 0 || strings.Contains(stderr2, "[CLS] features of") {
-		t.Errorf("second run re-extracted features (exit %d): %s", code, stderr2)
+	if code != 0 || strings.Contains(stderr2, "embed train") || !strings.Contains(stderr2, "features train: 300 sentences — features from the cache") {
+		t.Errorf("second run (exit %d) re-extracted features or did not say they came from the cache:\n%s", code, stderr2)
+	}
+	// The SVM's C is a flag, and a tiny one changes the model (and names it).
+	stdout3, _, code := runLab(t, "ex1", "--demo", "--C", "1e-06")
+	if code != 0 || !strings.Contains(stdout3, "LinearSVC(C=1e-06") || stdout3 == stdout {
+		t.Errorf("--C 1e-06 (exit %d):\n%s", code, stdout3)
 	}
 }
 

@@ -6,14 +6,17 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/go-translab/translab/lab/sentiment"
+	"github.com/go-translab/translab/lab/ex1"
+	"github.com/go-translab/translab/lab/ex2"
+	"github.com/go-translab/translab/lab/session"
 	"github.com/go-translab/translab/lab/show"
+	"github.com/go-translab/translab/lab/svm"
 )
 
 func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("ex2", "[--demo] [--output-dir DIR] [--learning-rate 5e-5] [--batch-size 16] [--epochs 3] [--weight-decay 0.01] [--warmup-steps N | --warmup-ratio R] [--patience N] [--metric balanced_accuracy] [--seed 42] [--resume] [--lora [--lora-rank 8]]", stderr)
 	demo := fs.Bool("demo", false, "run on the embedded demo fixtures (also the fallback when the hub is unreachable and nothing is cached)")
-	modelID := fs.String("model", sentiment.DefaultModel, "DistilBERT encoder: hub id or HF directory")
+	modelID := fs.String("model", ex1.SeedModel, "the encoder to fine-tune: hub id or HF directory")
 	out := fs.String("output-dir", "ex2-output", "checkpoints, and the best model exported in OUTPUT_DIR/best")
 	lr := fs.Float64("learning-rate", 0, "AdamW learning rate (0: 5e-5; the demo's random tiny model uses 5e-3)")
 	batch := fs.Int("batch-size", 0, "training batch size (0: 16; the demo uses 32)")
@@ -31,51 +34,70 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	l, err := sentiment.Setup(ctx, sentiment.Options{Demo: *demo, Model: *modelID, Progress: stderr})
+	so := session.Sentiment(*demo)
+	so.Model, so.Progress = *modelID, stderr
+	s, err := session.Setup(ctx, so)
 	if err != nil {
 		return err
 	}
-	o := l.DefaultFineTune(*out)
+	o := ex2.Options{Args: ex2.SeedArgs(*out, s.Demo), Patience: *patience, Threshold: *threshold, HeadSeed: *seed}
 	if *lora {
-		o = l.DefaultLoRAFineTune(*out)
+		o.LoRA = ex2.DefaultLoRA()
 		o.LoRA.Rank, o.LoRA.Alpha = *loraRank, 2*float64(*loraRank)
+		o.Args.LearningRate *= 10 // a few small matrices need bigger steps than the whole model, as in peft's examples
 	}
 	if *lr > 0 {
-		o.LearningRate = *lr
+		o.Args.LearningRate = *lr
 	}
 	if *batch > 0 {
-		o.BatchSize = *batch
+		o.Args.PerDeviceTrainBatchSize = *batch
 	}
-	o.Epochs, o.WeightDecay, o.WarmupSteps, o.WarmupRatio = *epochs, *wd, *warmup, *warmupRatio
-	o.Patience, o.Threshold, o.MetricForBest, o.Seed, o.HeadSeed = *patience, *threshold, *metric, *seed, *seed
+	a := &o.Args
+	a.NumTrainEpochs, a.WeightDecay, a.WarmupSteps, a.WarmupRatio, a.MetricForBestModel, a.Seed = *epochs, *wd, *warmup, *warmupRatio, *metric, *seed
 	if *resume {
-		o.ResumeFrom = "last"
+		a.ResumeFromCheckpoint = "last"
 	}
-	_, before, err := l.Tokenized()
+	ds, err := s.Dataset(ctx, "rotten_tomatoes")
 	if err != nil {
 		return err
 	}
-	show.Show(stdout, l.Banner(), before)
-	if !l.Demo {
-		fmt.Fprintln(stderr, "lab ex2: fine-tuning DistilBERT-base on a CPU takes hours; a GPU (GOMLX_BACKEND=xla:cuda) or the XLA CPU plugin is advised")
-	}
-	ft, err := l.FineTune(ctx, o)
+	tok, err := s.Tokenizer()
 	if err != nil {
 		return err
 	}
-	baseline, err := l.Baseline()
+	train, err := ds.Rows("train")
 	if err != nil {
 		return err
 	}
-	cmp, err := sentiment.Comparison(baseline, ft)
+	after, err := ex2.Tokenize(tok, train[:1], 0)
 	if err != nil {
 		return err
 	}
-	cm, err := ft.Confusion()
+	show.Show(stdout, s.Banner("Exercise 2 — fine-tuning on "+ds.Title), ex2.Fields(train[0], after[0]))
+	if !s.Demo && s.Choice.CPU() {
+		fmt.Fprintf(stderr, "lab ex2: fine-tuning %s on a CPU takes hours; a GPU (GOMLX_BACKEND=xla:cuda) or the XLA CPU plugin is advised\n", s.ModelID)
+	}
+	ft, err := ex2.FineTune(ctx, s, o)
 	if err != nil {
 		return err
 	}
-	show.Show(stdout, ft.History.Table(), ft.History.Curve(), cmp, cm)
+	m, err := s.DistilBERT()
+	if err != nil {
+		return err
+	}
+	baseline, err := ex1.Baseline(s, ds, m, tok, &svm.LinearSVC{}, 32)
+	if err != nil {
+		return err
+	}
+	cmp, err := ex2.Comparison(baseline, ft)
+	if err != nil {
+		return err
+	}
+	cm, err := ft.Test.Confusion()
+	if err != nil {
+		return err
+	}
+	show.Show(stdout, ft.History.Table(), ft.History.Curve(), cmp, cm.Table(ex2.ConfusionTitle))
 	abs, _ := filepath.Abs(ft.Exported)
 	fmt.Fprintf(stdout, "best model exported to %s (load it with lab embed --model %s, or transformers' from_pretrained)\n", abs, abs)
 	if ft.Adapter != "" {

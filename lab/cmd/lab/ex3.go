@@ -5,12 +5,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
-	"github.com/go-translab/translab/lab/clip"
+	"github.com/go-translab/translab/data"
+	"github.com/go-translab/translab/lab/features"
+	"github.com/go-translab/translab/lab/session"
 	"github.com/go-translab/translab/lab/show"
 	"github.com/go-translab/translab/lab/zeroshot"
 )
+
+const defaultCLIP = "openai/clip-vit-base-patch16"
 
 func runEx3(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("ex3", "zero-shot [--dataset imagenette|tinyimagenet|eurosat|all] [--templates default|ensemble] [--limit N] [--demo] [--model ID_OR_DIR]", stderr)
@@ -18,7 +23,7 @@ func runEx3(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	templates := fs.String("templates", "default", "prompts: default (the dataset's, e.g. \"a photo of a {}.\") or ensemble (OpenAI's 7 ImageNet prompts averaged)")
 	limit := fs.Int("limit", 0, "classify at most N images per dataset (0: all)")
 	demo := fs.Bool("demo", false, "run a random tiny CLIP on drawn shapes (also the fallback when the hub is unreachable and nothing is cached)")
-	modelID := fs.String("model", zeroshot.DefaultModel, "CLIP: hub id or HF directory")
+	modelID := fs.String("model", defaultCLIP, "CLIP: hub id or HF directory")
 	batch := fs.Int("batch", 32, "images per forward pass")
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 		fs.Usage()
@@ -39,49 +44,71 @@ func runEx3(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	switch *templates {
 	case "default":
 	case "ensemble":
-		tmpl = clip.EnsembleTemplates
+		tmpl = zeroshot.EnsembleTemplates
 	default:
 		return fmt.Errorf("--templates %q: want default or ensemble", *templates)
 	}
 	// Names are checked before anything is loaded, so a typo fails at once.
-	names := []string{*dataset}
+	names := []string{strings.ToLower(*dataset)}
 	if *dataset == "all" {
 		names = zeroshot.DatasetNames
 	}
-	var todo []zeroshot.Dataset
 	for _, n := range names {
-		d, err := zeroshot.LookupDataset(strings.ToLower(n))
-		if err != nil {
-			return err
+		if _, err := data.Lookup(n); err != nil || !slices.Contains(zeroshot.DatasetNames, n) {
+			return fmt.Errorf("--dataset %q: want one of %s or all", n, strings.Join(zeroshot.DatasetNames, ", "))
 		}
-		todo = append(todo, d)
 	}
-	l, err := zeroshot.Setup(ctx, zeroshot.Options{Demo: *demo, Model: *modelID, BatchSize: *batch, Progress: stderr})
+	o := session.CLIP(*demo)
+	o.Model, o.Progress = *modelID, stderr
+	s, err := session.Setup(ctx, o)
 	if err != nil {
 		return err
 	}
-	show.Show(stdout, l.Banner())
-	if l.Demo {
-		d, err := zeroshot.DemoDataset()
+	show.Show(stdout, s.Banner("Exercise 3 — CLIP zero-shot"))
+	m, err := s.CLIP()
+	if err != nil {
+		return err
+	}
+	tok, err := s.Tokenizer()
+	if err != nil {
+		return err
+	}
+	proc, err := s.ImageProcessor()
+	if err != nil {
+		return err
+	}
+	summary := &show.Table{Title: "Zero-shot accuracy", Header: []string{"dataset", "classes", "images", "top-1 %", "top-5 %", "seed lab %"}}
+	for _, n := range names {
+		d, err := s.Dataset(ctx, n)
 		if err != nil {
 			return err
 		}
-		todo = []zeroshot.Dataset{d}
-	}
-	summary := &show.Table{Title: "Zero-shot accuracy", Header: []string{"dataset", "classes", "images", "top-1 %", "top-5 %", "seed lab %"}}
-	for _, d := range todo {
-		ev, err := l.Evaluate(ctx, d, tmpl, *limit)
+		t := tmpl
+		if t == nil {
+			if t = d.Entry.Templates; t == nil {
+				t = zeroshot.PhotoTemplate
+			}
+		}
+		zs, err := zeroshot.NewClassifier(s.Backend, m, tok, d.Classes, t, features.Options{Cache: true, Progress: s.Out})
+		if err != nil {
+			return err
+		}
+		ev, err := zeroshot.Evaluate(ctx, zs, proc, d, zeroshot.Options{Limit: *limit, BatchSize: *batch, Cache: true, Progress: s.Out})
+		if err != nil {
+			return err
+		}
+		cm, err := ev.Confusion()
 		if err != nil {
 			return err
 		}
 		show.Show(stdout, ev.PerClass())
-		if cm, err := ev.Confusion(); err == nil {
-			show.Show(stdout, cm)
+		if len(ev.Classes) <= 20 { // beyond, a table of counts is unreadable; MostConfused says it
+			show.Show(stdout, cm.Table(ev.ConfusionTitle()))
 		}
 		show.Show(stdout, ev.MostConfused(5))
-		s := ev.Summary()
-		summary.Rows = append(summary.Rows, s.Rows...)
-		summary.Note = s.Note
+		sum := ev.Summary()
+		summary.Rows = append(summary.Rows, sum.Rows...)
+		summary.Note = sum.Note
 	}
 	show.Show(stdout, summary)
 	return nil

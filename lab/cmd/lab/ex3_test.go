@@ -11,9 +11,15 @@ func TestEx3ZeroShotDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"DEMO", "Per-class accuracy — demo shapes", "Confusion matrix", "Most confused", "Zero-shot accuracy", "demo shapes        4      20"} {
+	for _, want := range []string{"DEMO", "Per-class accuracy — demo shapes (standing in for imagenette)", "Confusion matrix", "Most confused", "Zero-shot accuracy"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	// Each of the three datasets has its stand-in, named as such, with 4 classes and 20 images.
+	for _, name := range []string{"imagenette", "tinyimagenet", "eurosat"} {
+		if !strings.Contains(strings.Join(strings.Fields(stdout), " "), "demo shapes (standing in for "+name+") 4 20 ") {
+			t.Errorf("the summary lacks the row of %s's stand-in:\n%s", name, stdout)
 		}
 	}
 	if _, stderr, code := runLab(t, "ex3", "zero-shot", "--demo", "--templates", "fancy"); code == 0 || !strings.Contains(stderr, "--templates") {
@@ -31,8 +37,8 @@ func TestEx3AdaptDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"DEMO", "Few-shot problem — demo shapes", "Training history", "Adapting CLIP — demo shapes, 16 shots per class, 48 held-out images",
-		"zero-shot (a photo of a {}.)", "linear probe (SVM, C=1)", "zero-shot-initialised head", "LayerNorm tuning", "BitFit", "LoRA r=8", "LoRA adapter (PEFT format): " + out + "/lora/adapter", "prompt learning (CoOp", "learned prompt context: " + out + "/prompt/prompt_learner.safetensors"} {
+	for _, want := range []string{"DEMO", "Few-shot problem — demo shapes", "Training history", "Adapting CLIP — demo shapes (standing in for eurosat), 16 shots per class, 48 held-out images",
+		"zero-shot (a centered satellite photo of {}.)", "linear probe (LinearSVC(C=1, ", "zero-shot-initialised head", "LayerNorm tuning", "BitFit", "LoRA r=8", "LoRA adapter (PEFT format): " + out + "/lora/adapter", "prompt learning (CoOp", "learned prompt context: " + out + "/prompt/prompt_learner.safetensors"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
