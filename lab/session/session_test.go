@@ -1,0 +1,71 @@
+package session
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+)
+
+// Offline with nothing cached, the session falls back to the demo once, says why, and every
+// dataset it opens then is the demo's stand-in, titled as such.
+func TestOfflineFallsBackToTheDemo(t *testing.T) {
+	t.Setenv("HF_HUB_CACHE", t.TempDir())
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	var notes strings.Builder
+	o := Sentiment(false)
+	o.Progress = &notes
+	s, err := Setup(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Demo || !strings.Contains(s.Why, "unreachable") || !strings.Contains(notes.String(), "running the offline demo instead") {
+		t.Fatalf("demo %v, why %q, notes %q", s.Demo, s.Why, notes.String())
+	}
+	ds, err := s.Dataset(context.Background(), "rotten_tomatoes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.Title != "demo reviews (standing in for rotten_tomatoes)" || len(ds.Classes) != 2 {
+		t.Errorf("title %q, classes %v", ds.Title, ds.Classes)
+	}
+	if b := string(s.Banner("Exercise 1")); !strings.Contains(b, "DEMO (the hub is unreachable") || !strings.Contains(b, s.Choice.Config) {
+		t.Errorf("banner %q", b)
+	}
+	if _, err := s.Dataset(context.Background(), "imagenette"); err == nil || !strings.Contains(err.Error(), "no stand-in for imagenette") {
+		t.Errorf("the text demo has no image dataset: %v", err)
+	}
+}
+
+// A model that does not exist is an error, not a silent demo.
+func TestMissingLocalModelIsAnError(t *testing.T) {
+	o := CLIP(false)
+	o.Model, o.Progress = t.TempDir()+"/no/such/model", io.Discard
+	if s, err := Setup(context.Background(), o); err == nil {
+		t.Fatalf("a missing directory ran (demo %v)", s.Demo)
+	}
+}
+
+func TestCLIPDemoDatasets(t *testing.T) {
+	o := CLIP(true)
+	o.Progress = io.Discard
+	s, err := Setup(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"imagenette", "tinyimagenet", "eurosat"} {
+		d, err := s.Dataset(context.Background(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(d.Title, "standing in for "+name) || len(d.Classes) != 4 || d.Entry.Name != name {
+			t.Errorf("%s: title %q, classes %v", name, d.Title, d.Classes)
+		}
+		if _, err := d.EvalSplit(); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := s.Dataset(context.Background(), "mnist"); err == nil {
+		t.Error("a dataset outside the catalog was opened")
+	}
+}
