@@ -37,11 +37,19 @@ func svgStart(b *strings.Builder, w, h int, title string) float64 {
 		fmt.Fprintf(b, `<title>%s</title>`, xmlText(title))
 	}
 	b.WriteString(`<rect width="100%" height="100%" fill="white"/>`)
+	if title != "" {
+		fmt.Fprintf(b, `<text x="%d" y="18" text-anchor="middle" font-size="13" font-weight="bold">%s</text>`,
+			w/2, xmlText(title))
+	}
+	return contentTop(title)
+}
+
+// contentTop is where content may start below the title svgStart draws, for layouts that must
+// know their height before they open the SVG.
+func contentTop(title string) float64 {
 	if title == "" {
 		return 12
 	}
-	fmt.Fprintf(b, `<text x="%d" y="18" text-anchor="middle" font-size="13" font-weight="bold">%s</text>`,
-		w/2, xmlText(title))
 	return 28
 }
 
