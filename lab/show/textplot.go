@@ -11,8 +11,9 @@ const (
 	textRows = 12
 )
 
-// textMarks tells series apart in a terminal, where there is no colour in CI logs.
-var textMarks = []rune{'•', '+', 'x', 'o', '*', '#', '@', '%'}
+// textMarks tells series (and groups of points) apart in a terminal, where there is no colour in
+// CI logs; twelve, so that ten classes get a mark each.
+var textMarks = []rune{'•', '+', 'x', 'o', '*', '#', '@', '%', '&', '=', '~', '^'}
 
 // oneLine keeps user text from breaking the plot's layout, as Table.Text does for cells.
 func oneLine(s string) string {
