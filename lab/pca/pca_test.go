@@ -133,6 +133,39 @@ func TestFitProperties(t *testing.T) {
 	}
 }
 
+// TestFitAllComponentsOfFewRows asks for as many components as rows when there are fewer rows
+// than features: the centred data have rank n−1, so the last component has no variance, but it
+// must still be a unit vector orthogonal to the others.
+func TestFitAllComponentsOfFewRows(t *testing.T) {
+	n, d := 6, 15
+	x := lowRank(rand.New(rand.NewPCG(10, 11)), n, d, 3, 0.2)
+	p, err := Fit(x, n, d, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := p.ExplainedVariance[n-1]; v < 0 || v > 1e-12*p.ExplainedVariance[0] {
+		t.Errorf("last variance %g, want 0", v)
+	}
+	for i, v := range p.Components {
+		for j, u := range p.Components[:i+1] {
+			want := 0.0
+			if i == j {
+				want = 1
+			}
+			if got := dot(v, u); math.Abs(got-want) > 1e-10 {
+				t.Errorf("c%d·c%d = %g", i, j, got)
+			}
+		}
+	}
+	var sum float64
+	for _, r := range p.ExplainedVarianceRatio {
+		sum += r
+	}
+	if math.Abs(sum-1) > 1e-12 {
+		t.Errorf("all components together explain %.15f of the variance, want 1", sum)
+	}
+}
+
 // TestCovarianceMatchesDefinition checks the blocked, padded, parallel sum against the plain
 // formula on sizes that exercise each edge: fewer rows than a block, a short last block, a
 // feature count that is not a multiple of the tile width, and a large offset.

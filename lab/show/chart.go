@@ -2,7 +2,6 @@ package show
 
 import (
 	"fmt"
-	"html"
 	"math"
 	"strconv"
 	"strings"
@@ -201,11 +200,6 @@ func fmtNum(v float64) string {
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
-// chartColours is the Tableau 10 palette: distinct from each other and on white. Series past the
-// tenth reuse a colour with a dash pattern.
-var chartColours = []string{"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-	"#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"}
-
 func seriesStyle(i int) string {
 	s := fmt.Sprintf(`stroke="%s"`, chartColours[i%len(chartColours)])
 	if i >= len(chartColours) {
@@ -221,23 +215,6 @@ func (c *Chart) seriesName(i int) string {
 	return fmt.Sprintf("series %d", i+1)
 }
 
-// xmlText escapes s for SVG text or attributes. Beyond html.EscapeString it must also drop what
-// XML forbids outright (control characters, invalid UTF-8): one stray byte in a run name would
-// otherwise make the browser refuse the whole inline SVG.
-func xmlText(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
-			return ' '
-		case r < 0x20, r == 0xFFFE, r == 0xFFFF:
-			return -1
-		}
-		return r
-	}, s)
-	return html.EscapeString(s)
-}
-
 // HTML renders the chart as a self-contained inline SVG.
 func (c *Chart) HTML() string {
 	w, h := c.Width, c.Height
@@ -248,68 +225,22 @@ func (c *Chart) HTML() string {
 		h = 320
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" `+
-		`font-family="sans-serif" font-size="11" role="img">`, w, h, w, h)
-	if c.Title != "" {
-		fmt.Fprintf(&b, `<title>%s</title>`, xmlText(c.Title))
-	}
-	b.WriteString(`<rect width="100%" height="100%" fill="white"/>`)
-
-	top := 12.0
-	if c.Title != "" {
-		top = 28
-		fmt.Fprintf(&b, `<text x="%d" y="18" text-anchor="middle" font-size="13" font-weight="bold">%s</text>`,
-			w/2, xmlText(c.Title))
-	}
-	left, bottom := 56.0, 26.0
-	if c.YLabel != "" {
-		left += 16
-	}
-	if c.XLabel != "" {
-		bottom += 16
-	}
+	top := svgStart(&b, w, h, c.Title)
 	// The legend sits right of the plot, where it cannot hide a curve whichever way it runs.
 	legendW := 0.0
 	for i := range c.Series {
 		legendW = max(legendW, 30+6.5*float64(utf8.RuneCountInString(c.seriesName(i))))
 	}
 	legendW = min(legendW, float64(w)/3)
-	x0, x1 := left, float64(w)-12-legendW
-	y0, y1 := top, float64(h)-bottom
+	f := newPlotFrame(w, h, top, legendW, c.XLabel, c.YLabel)
 
 	xlo, xhi, ylo, yhi, ok := c.bounds()
-	if !ok || x1-x0 < 10 || y1-y0 < 10 {
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" fill="#888">no data</text></svg>`, w/2, h/2)
+	if !ok || f.x1-f.x0 < 10 || f.y1-f.y0 < 10 {
+		svgNoData(&b, w, h)
 		return b.String()
 	}
-	xa, ya := niceAxis(xlo, xhi), niceAxis(ylo, yhi)
-	px := func(x float64) float64 { return x0 + xa.frac(x)*(x1-x0) }
-	py := func(y float64) float64 { return y1 - ya.frac(y)*(y1-y0) }
-
-	b.WriteString(`<g stroke="#e5e5e5" stroke-width="1">`)
-	for _, t := range xa.ticks {
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, px(t), y0, px(t), y1)
-	}
-	for _, t := range ya.ticks {
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, x0, py(t), x1, py(t))
-	}
-	b.WriteString(`</g>`)
-	fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="none" stroke="#444"/>`, x0, y0, x1-x0, y1-y0)
-	b.WriteString(`<g fill="#333">`)
-	for _, t := range xa.ticks {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, px(t), y1+14, xmlText(tickLabel(t, xa.step)))
-	}
-	for _, t := range ya.ticks {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`, x0-5, py(t)+4, xmlText(tickLabel(t, ya.step)))
-	}
-	if c.XLabel != "" {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, (x0+x1)/2, y1+30, xmlText(c.XLabel))
-	}
-	if c.YLabel != "" {
-		cy := (y0 + y1) / 2
-		fmt.Fprintf(&b, `<text x="14" y="%.1f" text-anchor="middle" transform="rotate(-90 14 %.1f)">%s</text>`, cy, cy, xmlText(c.YLabel))
-	}
-	b.WriteString(`</g>`)
+	f.xa, f.ya = niceAxis(xlo, xhi), niceAxis(ylo, yhi)
+	f.drawAxes(&b, c.XLabel, c.YLabel)
 
 	for i := range c.Series {
 		colour := chartColours[i%len(chartColours)]
@@ -317,7 +248,7 @@ func (c *Chart) HTML() string {
 		for _, run := range runs(c.Series[i].points()) {
 			if len(run) == 1 {
 				// A polyline of one point is invisible.
-				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s" stroke="none"/>`, px(run[0].x), py(run[0].y), colour)
+				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s" stroke="none"/>`, f.px(run[0].x), f.py(run[0].y), colour)
 				continue
 			}
 			b.WriteString(`<polyline points="`)
@@ -325,34 +256,21 @@ func (c *Chart) HTML() string {
 				if j > 0 {
 					b.WriteByte(' ')
 				}
-				fmt.Fprintf(&b, "%.1f,%.1f", px(p.x), py(p.y))
+				fmt.Fprintf(&b, "%.1f,%.1f", f.px(p.x), f.py(p.y))
 			}
 			b.WriteString(`"/>`)
 		}
 		b.WriteString(`</g>`)
 	}
 
-	lx := x1 + 12
+	lx := f.x1 + 12
 	for i := range c.Series {
-		ly := y0 + 8 + 16*float64(i)
+		ly := f.y0 + 8 + 16*float64(i)
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke-width="2" %s/>`, lx, ly, lx+18, ly, seriesStyle(i))
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#333">%s</text>`, lx+24, ly+4, xmlText(c.seriesName(i)))
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
-}
-
-const (
-	textCols = 60
-	textRows = 12
-)
-
-// textMarks tells series apart in a terminal, where there is no colour in CI logs.
-var textMarks = []rune{'•', '+', 'x', 'o', '*', '#', '@', '%'}
-
-// oneLine keeps user text from breaking the plot's layout, as Table.Text does for cells.
-func oneLine(s string) string {
-	return strings.NewReplacer("\n", " ", "\r", " ", "\t", " ").Replace(s)
 }
 
 // Text renders a 60×12 character plot followed by one line per series with its last, minimum
@@ -368,10 +286,7 @@ func (c *Chart) Text() string {
 		return b.String()
 	}
 	xa, ya := niceAxis(xlo, xhi), niceAxis(ylo, yhi)
-	grid := make([][]rune, textRows)
-	for r := range grid {
-		grid[r] = []rune(strings.Repeat(" ", textCols))
-	}
+	grid := newTextGrid(textCols, textRows)
 	cell := func(p chartPoint) (float64, float64) {
 		return xa.frac(p.x) * (textCols - 1), (1 - ya.frac(p.y)) * (textRows - 1)
 	}
@@ -400,28 +315,7 @@ func (c *Chart) Text() string {
 		}
 	}
 
-	labels := map[int]string{0: fmtNum(ya.hi), textRows - 1: fmtNum(ya.lo)}
-	labelW := max(utf8.RuneCountInString(labels[0]), utf8.RuneCountInString(labels[textRows-1]))
-	if c.YLabel != "" {
-		b.WriteString(strings.Repeat(" ", labelW+1) + oneLine(c.YLabel) + "\n")
-	}
-	for r, row := range grid {
-		l, tick := labels[r]
-		edge := "│"
-		if tick {
-			edge = "┤"
-		}
-		fmt.Fprintf(&b, "%*s %s%s\n", labelW, l, edge, strings.TrimRight(string(row), " "))
-	}
-	fmt.Fprintf(&b, "%*s └%s\n", labelW, "", strings.Repeat("─", textCols))
-	xl, xr := fmtNum(xa.lo), fmtNum(xa.hi)
-	mid := oneLine(c.XLabel)
-	gap := textCols - utf8.RuneCountInString(xl) - utf8.RuneCountInString(xr) - utf8.RuneCountInString(mid)
-	if gap < 2 {
-		mid, gap = "", textCols-utf8.RuneCountInString(xl)-utf8.RuneCountInString(xr)
-	}
-	fmt.Fprintf(&b, "%*s  %s%s%s%s%s\n", labelW, "", xl, strings.Repeat(" ", max(1, gap/2)), mid,
-		strings.Repeat(" ", max(1, gap-gap/2)), xr)
+	writeTextPlot(&b, grid, xa, ya, c.XLabel, c.YLabel)
 
 	nameW := 0
 	for i := range c.Series {

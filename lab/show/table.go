@@ -1,6 +1,6 @@
-// Package show renders what the lab shows a student — progress, tables — the same way in a
-// terminal (text) and in a GoNB notebook (inline HTML), so the CLI and the notebooks print the
-// same thing.
+// Package show renders what the lab shows a student — progress, tables, curves, heatmaps, bars,
+// point maps, images — the same way in a terminal (text) and in a GoNB notebook (inline HTML), so
+// the CLI and the notebooks print the same thing.
 package show
 
 import (
