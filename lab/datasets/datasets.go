@@ -101,6 +101,17 @@ func Texts(rows []Row) []string {
 	return t
 }
 
+// Images are the rows' encoded images, in order: what an image processor takes.
+func Images(rows []Row) [][]byte {
+	out := make([][]byte, len(rows))
+	for i, r := range rows {
+		if r.Image != nil {
+			out[i] = r.Image.Bytes
+		}
+	}
+	return out
+}
+
 // Labels are the rows' labels, in order: what a classifier is fitted on and scored against.
 func Labels(rows []Row) []int {
 	y := make([]int, len(rows))

@@ -91,35 +91,56 @@ func Output(tok *tokenize.Tokenizer, b *tokenize.Batch, i int, hidden *tensors.T
 	return show.Text(s.String())
 }
 
-// Result is 1.3's outcome: the fitted LinearSVC and its predictions on validation and test.
+// Result is 1.3's outcome: a classifier's predictions on validation and test.
 type Result struct {
-	SVC             *svm.LinearSVC
-	Model           string // the encoder the features came from
-	Classes         []string
-	YVal, PredVal   []int
-	YTest, PredTest []int
-	AccVal, AccTest float64
-	Demo            bool
+	SVC     *svm.LinearSVC // the fitted LinearSVC, when the classifier is one
+	Model   string         // what made the predictions: the encoder, or a fine-tuned model
+	Classes []string
+	// Trainable and Total count the parameters trained and in the model, for a fine-tuned one.
+	Trainable, Total int64
+	YVal, PredVal    []int
+	YTest, PredTest  []int
+	AccVal, AccTest  float64
+	Demo             bool
+}
+
+// NewResult starts the result of svc (nil for another classifier) on the session's encoder and
+// dataset; Add records each split's predictions.
+func NewResult(s *session.Session, ds *session.Dataset, svc *svm.LinearSVC) *Result {
+	return &Result{SVC: svc, Model: s.ModelID, Classes: ds.Classes, Demo: s.Demo}
+}
+
+// Add records the predictions on a split ("validation" or "test") against its labels.
+func (r *Result) Add(split string, y, pred []int) error {
+	acc, err := metrics.Accuracy(y, pred)
+	if err != nil {
+		return fmt.Errorf("ex1: %s: %w", split, err)
+	}
+	switch split {
+	case "validation":
+		r.YVal, r.PredVal, r.AccVal = y, pred, acc
+	case "test":
+		r.YTest, r.PredTest, r.AccTest = y, pred, acc
+	default:
+		return fmt.Errorf("ex1: split %q: a result holds validation and test", split)
+	}
+	return nil
 }
 
 // Score fits svc on the training features and predicts validation and test: 1.3's second half.
-func Score(svc *svm.LinearSVC, x map[string]*features.Matrix, y map[string][]int) (*Result, error) {
+func Score(s *session.Session, ds *session.Dataset, svc *svm.LinearSVC, x map[string]*features.Matrix, y map[string][]int) (*Result, error) {
 	if err := svc.Fit(x["train"], y["train"]); err != nil {
 		return nil, err
 	}
-	r := &Result{SVC: svc, YVal: y["validation"], YTest: y["test"]}
-	var err error
-	if r.PredVal, err = svc.Predict(x["validation"]); err != nil {
-		return nil, err
-	}
-	if r.PredTest, err = svc.Predict(x["test"]); err != nil {
-		return nil, err
-	}
-	if r.AccVal, err = metrics.Accuracy(r.YVal, r.PredVal); err != nil {
-		return nil, err
-	}
-	if r.AccTest, err = metrics.Accuracy(r.YTest, r.PredTest); err != nil {
-		return nil, err
+	r := NewResult(s, ds, svc)
+	for _, split := range []string{"validation", "test"} {
+		pred, err := svc.Predict(x[split])
+		if err != nil {
+			return nil, err
+		}
+		if err := r.Add(split, y[split], pred); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }
@@ -127,7 +148,11 @@ func Score(svc *svm.LinearSVC, x map[string]*features.Matrix, y map[string][]int
 // Accuracy is the table of validation and test accuracy, beside the seed lab's when the encoder
 // is the seed's.
 func (r *Result) Accuracy() *show.Table {
-	t := &show.Table{Title: fmt.Sprintf("Exercise 1.3 — %s on %s [CLS] features", r.SVC, r.Model), Header: []string{"split", "accuracy"}}
+	what := r.Model
+	if r.SVC != nil {
+		what = fmt.Sprintf("%s on %s [CLS] features", r.SVC, r.Model)
+	}
+	t := &show.Table{Title: "Exercise 1.3 — " + what, Header: []string{"split", "accuracy"}}
 	seed := r.Model == SeedModel && !r.Demo
 	if seed {
 		t.Header = append(t.Header, "seed lab")
@@ -135,7 +160,11 @@ func (r *Result) Accuracy() *show.Table {
 	for _, row := range []struct {
 		split    string
 		acc, ref float64
-	}{{"validation", r.AccVal, SeedVal}, {"test", r.AccTest, SeedTest}} {
+		n        int
+	}{{"validation", r.AccVal, SeedVal, len(r.YVal)}, {"test", r.AccTest, SeedTest, len(r.YTest)}} {
+		if row.n == 0 {
+			continue
+		}
 		if seed {
 			t.Add(row.split, row.acc, fmt.Sprintf("%.3f", row.ref))
 		} else {
@@ -244,10 +273,5 @@ func Baseline(s *session.Session, ds *session.Dataset, m *distilbert.Model, tok 
 		y[split] = datasets.Labels(rows)
 	}
 	s.Notef("lab: fitting %s on %d × %d features", svc, x["train"].Rows(), x["train"].Width())
-	res, err := Score(svc, x, y)
-	if err != nil {
-		return nil, err
-	}
-	res.Model, res.Classes, res.Demo = s.ModelID, ds.Classes, s.Demo
-	return res, nil
+	return Score(s, ds, svc, x, y)
 }

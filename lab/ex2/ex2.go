@@ -17,7 +17,6 @@ import (
 	"github.com/go-translab/translab/lab/datasets"
 	"github.com/go-translab/translab/lab/distilbert"
 	"github.com/go-translab/translab/lab/ex1"
-	"github.com/go-translab/translab/lab/metrics"
 	"github.com/go-translab/translab/lab/peft"
 	"github.com/go-translab/translab/lab/session"
 	"github.com/go-translab/translab/lab/show"
@@ -190,8 +189,8 @@ func FineTune(ctx context.Context, s *session.Session, o Options) (*FineTuned, e
 	if err != nil {
 		return nil, err
 	}
-	ft.Test = &ex1.Result{Model: method, Classes: ds.Classes, YTest: p.Labels, PredTest: p.Predictions(), Demo: s.Demo}
-	if ft.Test.AccTest, err = metrics.Accuracy(ft.Test.YTest, ft.Test.PredTest); err != nil {
+	ft.Test = &ex1.Result{Model: method, Classes: ds.Classes, Demo: s.Demo, Trainable: counts.Trainable, Total: counts.Total}
+	if err := ft.Test.Add("test", p.Labels, p.Predictions()); err != nil {
 		return nil, err
 	}
 	if lora != nil {
@@ -214,29 +213,77 @@ func FineTune(ctx context.Context, s *session.Session, o Options) (*FineTuned, e
 }
 
 // Comparison is the table of Exercise 2's fine-tuned models against the Exercise 1 baseline on the
-// test split, with the parameters each trained.
-func Comparison(baseline *ex1.Result, fts ...*FineTuned) (*show.Table, error) {
+// test split, with the parameters each trained (when known).
+func Comparison(baseline *ex1.Result, others ...*ex1.Result) (*show.Table, error) {
 	t := &show.Table{Title: "Exercise 2 — fine-tuning against the Exercise 1 baseline (test split)",
 		Header: []string{"model", "trained params", "accuracy", "balanced accuracy", "f1", "precision", "recall"}}
-	type row struct {
-		name, trained string
-		r             *ex1.Result
-	}
-	rows := []row{{"[CLS] features + Linear SVM", "–", baseline}}
-	for _, ft := range fts {
-		rows = append(rows, row{ft.Method, fmt.Sprintf("%d (%.2f %%)", ft.Trainable.Trainable, ft.Trainable.Percent()), ft.Test})
-	}
-	for _, r := range rows {
-		s, err := train.Scores(r.r.YTest, r.r.PredTest, len(baseline.Classes))
+	for i, r := range append([]*ex1.Result{baseline}, others...) {
+		name, trained := r.Model, "–"
+		if i == 0 {
+			name = "[CLS] features + Linear SVM"
+		}
+		if r.Total > 0 {
+			trained = fmt.Sprintf("%d (%.2f %%)", r.Trainable, 100*float64(r.Trainable)/float64(r.Total))
+		}
+		s, err := train.Scores(r.YTest, r.PredTest, len(baseline.Classes))
 		if err != nil {
 			return nil, err
 		}
-		t.Add(r.name, r.trained, s["accuracy"], s["balanced_accuracy"], s["f1"], s["precision"], s["recall"])
+		t.Add(name, trained, s["accuracy"], s["balanced_accuracy"], s["f1"], s["precision"], s["recall"])
 	}
 	if baseline.Demo {
 		t.Note = "demo fixtures: these numbers mean nothing about real sentiment analysis"
 	}
 	return t, nil
+}
+
+// Evaluate is a classifier's predictions on the test rows, in Exercise 1's shape, for Comparison.
+func Evaluate(c *Classifier, name string, test []datasets.Row, demo bool) (*ex1.Result, error) {
+	preds, err := c.Predict(datasets.Texts(test))
+	if err != nil {
+		return nil, err
+	}
+	pred := make([]int, len(preds))
+	for i, p := range preds {
+		pred[i] = p.Label
+	}
+	r := &ex1.Result{Model: name, Classes: c.Labels, Demo: demo}
+	return r, r.Add("test", datasets.Labels(test), pred)
+}
+
+// Architecture is 2.2's view of a sequence classifier: its blocks, their parameter counts, and
+// which come from the checkpoint and which are new (the head, randomly initialised).
+func Architecture(m *distilbert.Model) *show.Table {
+	t := &show.Table{Title: fmt.Sprintf("Exercise 2.2 — the encoder plus a classification head for %d labels (%s)", m.Config.NumLabels(), strings.Join(m.Config.Labels(), ", ")),
+		Header: []string{"block", "parameters", "weights"}}
+	var order []string
+	count := map[string]int{}
+	for _, p := range m.Params() {
+		block := p.Name
+		switch parts := strings.Split(p.Name, "."); {
+		case parts[0] == "distilbert" && parts[1] == "transformer":
+			block = strings.Join(parts[:4], ".")
+		case parts[0] == "distilbert":
+			block = strings.Join(parts[:2], ".")
+		default:
+			block = parts[0]
+		}
+		if _, ok := count[block]; !ok {
+			order = append(order, block)
+		}
+		count[block] += p.Size()
+	}
+	total := 0
+	for _, b := range order {
+		origin := "from the checkpoint"
+		if !strings.HasPrefix(b, "distilbert.") {
+			origin = "new: random, HF's initialisation"
+		}
+		t.Add(b, count[b], origin)
+		total += count[b]
+	}
+	t.Add("total", total, "")
+	return t
 }
 
 // ConfusionTitle names the fine-tuned model's test confusion matrix.

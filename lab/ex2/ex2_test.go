@@ -90,7 +90,7 @@ func TestFineTuneDemo(t *testing.T) {
 	if e := reference.RelErr(logits(t, s, back, tok, ids), logits(t, s, ft.Model, tok, ids)); e != 0 {
 		t.Errorf("reloaded export's logits differ by %.3g", e)
 	}
-	cmp, err := Comparison(base, ft)
+	cmp, err := Comparison(base, ft.Test)
 	if err != nil || len(cmp.Rows) != 2 {
 		t.Fatalf("comparison table: %v %v", cmp, err)
 	}
@@ -186,7 +186,7 @@ func TestFineTuneLoRADemo(t *testing.T) {
 	if len(adapter.Layers) != 2*c.NLayers || len(adapter.Saved) != 2 {
 		t.Errorf("saved adapter covers %v and saves %v whole", adapter.Layers, adapter.Saved)
 	}
-	cmp, err := Comparison(base, ft)
+	cmp, err := Comparison(base, ft.Test)
 	if err != nil || len(cmp.Rows) != 2 || !strings.Contains(cmp.Rows[1][0], "LoRA r=8") {
 		t.Fatalf("comparison table: %v %v", cmp, err)
 	}

@@ -239,3 +239,30 @@ func TestColumn(t *testing.T) {
 		}()
 	}
 }
+
+// Map projects on the first two components: two clusters apart along one axis land apart on x.
+func TestMapSeparatesClusters(t *testing.T) {
+	var x []float32
+	var groups []int
+	for i := range 40 {
+		g := i % 2
+		x = append(x, float32(10*g)+float32(i%5)*0.1, float32(i%3)*0.2, float32(i%7)*0.05)
+		groups = append(groups, g)
+	}
+	s, err := Map(x, 40, 3, groups, []string{"neg", "pos"}, "map")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.X) != 40 || len(s.Y) != 40 || s.GroupNames[1] != "pos" {
+		t.Fatalf("map of %d×%d points", len(s.X), len(s.Y))
+	}
+	for i := range 40 {
+		sameSide, sameGroup := (s.X[i] > 0) == (s.X[0] > 0), groups[i] == groups[0]
+		if sameSide != sameGroup {
+			t.Fatalf("point %d (group %d) at x=%.2f, point 0 (group %d) at %.2f: the clusters are not apart", i, groups[i], s.X[i], groups[0], s.X[0])
+		}
+	}
+	if _, err := Map(x[:3], 1, 3, groups[:1], nil, ""); err == nil {
+		t.Error("a map of one row")
+	}
+}

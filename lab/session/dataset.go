@@ -114,3 +114,25 @@ func (d *Dataset) EvalSplit() (*datasets.Split, error) {
 	}
 	return d.Split("validation") // its error lists the splits there are
 }
+
+// First reads the first n rows of the evaluation split: a few images (or sentences) to look at.
+func (d *Dataset) First(n int) ([]datasets.Row, error) {
+	sp, err := d.EvalSplit()
+	if err != nil {
+		return nil, err
+	}
+	var rows []datasets.Row
+	for row, err := range sp.Rows() {
+		if err != nil {
+			return nil, err
+		}
+		if len(rows) == n {
+			break
+		}
+		if row.Image != nil { // the reader reuses its buffers between rows
+			row.Image = &datasets.Image{Bytes: append([]byte(nil), row.Image.Bytes...), Path: row.Image.Path}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}

@@ -3,6 +3,8 @@ package train
 import (
 	"fmt"
 	"math"
+
+	"github.com/go-translab/translab/lab/show"
 )
 
 // Args are HF's TrainingArguments under their Go names. Zero values take HF's defaults
@@ -109,4 +111,33 @@ func (a Args) better(v, than float64) bool {
 		return v > than
 	}
 	return v < than
+}
+
+// Table shows every argument with HF's default beside it, marking those a cell changed.
+func (a Args) Table() *show.Table {
+	set, def := a.withDefaults(), DefaultArgs(a.OutputDir)
+	t := &show.Table{Title: "TrainingArguments", Header: []string{"argument", "value", "HF's default", ""}}
+	row := func(name string, v, d any) {
+		mark := ""
+		if fmt.Sprint(v) != fmt.Sprint(d) {
+			mark = "← set here"
+		}
+		t.Add(name, fmt.Sprint(v), fmt.Sprint(d), mark)
+	}
+	row("output_dir", set.OutputDir, def.OutputDir)
+	row("learning_rate", set.LearningRate, def.LearningRate)
+	row("per_device_train_batch_size", set.PerDeviceTrainBatchSize, def.PerDeviceTrainBatchSize)
+	row("per_device_eval_batch_size", set.PerDeviceEvalBatchSize, def.PerDeviceEvalBatchSize)
+	row("num_train_epochs", set.NumTrainEpochs, def.NumTrainEpochs)
+	row("weight_decay", set.WeightDecay, def.WeightDecay)
+	row("warmup_steps", set.WarmupSteps, def.WarmupSteps)
+	row("warmup_ratio", set.WarmupRatio, def.WarmupRatio)
+	row("max_grad_norm", set.MaxGradNorm, def.MaxGradNorm)
+	row("seed", set.Seed, def.Seed)
+	row("eval_strategy", set.EvalStrategy, def.EvalStrategy)
+	row("save_strategy", set.SaveStrategy, def.SaveStrategy)
+	row("load_best_model_at_end", set.LoadBestModelAtEnd, def.LoadBestModelAtEnd)
+	row("metric_for_best_model", set.MetricForBestModel, def.MetricForBestModel)
+	row("greater_is_better", *set.GreaterIsBetter, *def.GreaterIsBetter)
+	return t
 }

@@ -68,3 +68,14 @@ func TestEarlyStoppingCountsLikeHF(t *testing.T) {
 		t.Error("a rising eval loss must count as no improvement")
 	}
 }
+
+func TestArgsTableMarksWhatACellSet(t *testing.T) {
+	tab := Args{OutputDir: "o", LearningRate: 2e-5, NumTrainEpochs: 3}.Table()
+	marked := map[string]bool{}
+	for _, r := range tab.Rows {
+		marked[r[0]] = r[3] != ""
+	}
+	if !marked["learning_rate"] || marked["num_train_epochs"] || marked["per_device_train_batch_size"] || len(tab.Rows) != 15 {
+		t.Errorf("rows %v", tab.Rows)
+	}
+}

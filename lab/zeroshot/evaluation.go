@@ -11,6 +11,7 @@ import (
 	"github.com/go-translab/translab/lab/features"
 	"github.com/go-translab/translab/lab/imageproc"
 	"github.com/go-translab/translab/lab/metrics"
+	"github.com/go-translab/translab/lab/pca"
 	"github.com/go-translab/translab/lab/session"
 	"github.com/go-translab/translab/lab/show"
 )
@@ -163,15 +164,31 @@ func progressOr(w io.Writer) io.Writer {
 
 // Grid shows up to n of the classified images with their true and predicted classes.
 func (e *Evaluation) Grid(n int) *show.ImageGrid {
-	g := &show.ImageGrid{Title: fmt.Sprintf("%s — true class / CLIP's guess", e.Dataset)}
+	var images [][]byte
+	var labels, preds []int
 	for _, ex := range e.Examples[:min(n, len(e.Examples))] {
-		caption := e.Classes[ex.Label]
-		if ex.Pred != ex.Label {
-			caption += " / " + e.Classes[ex.Pred]
+		images, labels, preds = append(images, ex.Image), append(labels, ex.Label), append(preds, ex.Pred)
+	}
+	return Guesses(e.Dataset, images, labels, preds, e.Classes)
+}
+
+// Guesses shows images with their true class and, in red where it differs, the predicted one.
+func Guesses(title string, images [][]byte, labels, preds []int, classes []string) *show.ImageGrid {
+	g := &show.ImageGrid{Title: title + " — true class / CLIP's guess"}
+	for i, img := range images {
+		caption := classes[labels[i]]
+		if preds[i] != labels[i] {
+			caption += " / " + classes[preds[i]]
 		}
-		g.Pictures = append(g.Pictures, show.Picture{Data: ex.Image, Caption: caption, Good: ex.Pred == ex.Label})
+		g.Pictures = append(g.Pictures, show.Picture{Data: img, Caption: caption, Good: preds[i] == labels[i]})
 	}
 	return g
+}
+
+// Map is the images' embeddings on their first two principal components, coloured by class.
+func (e *Evaluation) Map() (*show.Scatter, error) {
+	return pca.Map(e.Embeddings.Data, e.Embeddings.Rows(), e.Embeddings.Width(), e.Labels, e.Classes,
+		"CLIP image embeddings — "+e.Dataset+" (PCA)")
 }
 
 // TopK is the share of images whose label is among their k best classes.

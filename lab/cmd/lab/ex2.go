@@ -89,7 +89,7 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	cmp, err := ex2.Comparison(baseline, ft)
+	cmp, err := ex2.Comparison(baseline, ft.Test)
 	if err != nil {
 		return err
 	}
