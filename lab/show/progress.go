@@ -104,6 +104,7 @@ func (p *Progress) Done() {
 	line := p.finalLine(p.now())
 	if p.live != "" {
 		gonbui.UpdateHTML(p.live, lineHTML(line))
+		gonbui.Sync() // the final line must reach GoNB before the program can exit (see Show)
 		return
 	}
 	if p.tty {
