@@ -117,8 +117,8 @@ func Setup(ctx context.Context, o Options) (*Session, error) {
 		if !errors.Is(err, hub.ErrNetwork) && !errors.Is(err, hub.ErrNotCached) {
 			return nil, err
 		}
+		// The banner says so and why; every notebook cell sets up again, so no notice here.
 		s.Demo, s.Why = true, "the hub is unreachable and the cache lacks "+missing(err)
-		s.Notef("lab: %s — running the offline demo instead", s.Why)
 	}
 	if s.Demo {
 		dir, err := s.kind.demoDir()

@@ -349,8 +349,15 @@ func (t *Trainer) Train(ctx context.Context) (*History, error) {
 	}
 	h.Name, h.Metric = t.Name, a.MetricForBestModel
 	stepsPerEpoch := (len(t.TrainDataset) + a.PerDeviceTrainBatchSize - 1) / a.PerDeviceTrainBatchSize
+	// One line for the whole run, as HF's progress bar: a notebook cell keeps one live line, not
+	// one per epoch.
+	label := "training"
+	if t.Name != "" {
+		label = "training " + t.Name
+	}
+	bar := show.NewProgress(t.Progress, fmt.Sprintf("%s, %d epochs", label, a.NumTrainEpochs), int64((a.NumTrainEpochs-start)*stepsPerEpoch), "steps")
+	defer bar.Done()
 	for epoch := start + 1; epoch <= a.NumTrainEpochs; epoch++ {
-		bar := show.NewProgress(t.Progress, fmt.Sprintf("epoch %d/%d", epoch, a.NumTrainEpochs), int64(stepsPerEpoch), "steps")
 		order := t.order(epoch)
 		var lossSum, lr float64
 		for b := 0; b < stepsPerEpoch; b++ {
@@ -379,7 +386,6 @@ func (t *Trainer) Train(ctx context.Context) (*History, error) {
 				t.AfterStep(epoch, (epoch-1)*stepsPerEpoch+b+1)
 			}
 		}
-		bar.Done()
 		evalLoss, scores, err := t.Evaluate()
 		if err != nil {
 			return h, err
