@@ -57,7 +57,10 @@ they legitimately change between runs:
   - the run's own TMPDIR and XDG_CACHE_HOME paths, and GoNB's `gonb_XXXXXXXX` directory names;
   - values of HTML `id` attributes that contain a digit (GoNB's UniqueId and the like), replaced
     wherever they occur in the cell's HTML by `<id-1>`, `<id-2>`... in order of appearance.
-Anything else (accuracies, table cells, captions, the order of outputs) must be identical.
+Anything else (accuracies, table cells, captions, the order of outputs) must be identical. On a
+difference the checker names the notebook, the cell and the two runs, and shows a short unified diff:
+of the outputs one line each when only their order differs, else of the outputs that one run has
+and the other has not (a lost output shows as removed, a changed one as both).
 
 Isolation: every run gets fresh, empty XDG_CACHE_HOME and TMPDIR directories (the lab caches
 features under os.UserCacheDir() and writes under os.TempDir()), while GOCACHE stays the one `go
@@ -68,6 +71,7 @@ hub cache would make an offline run fall back to the demo fixtures silently. All
 checker creates are removed at the end, also on failure or Ctrl-C, unless --keep is given.
 """
 import argparse
+import collections
 import difflib
 import hashlib
 import json
@@ -229,12 +233,13 @@ class Masker:
         for name, path in paths.items():
             for p in {path, os.path.realpath(path)}:
                 pairs.append((p.rstrip("/"), "$" + name))
-        self.paths = sorted(pairs, key=lambda pair: -len(pair[0]))  # longest first
+        pairs.sort(key=lambda pair: -len(pair[0]))  # longest first
+        self.paths = [(re.compile(r"(?<![\w.-])" + re.escape(p) + r"(?![\w-]|\.\w)"), name) for p, name in pairs]
 
     def __call__(self, text, ids=()):
         text = _DATA_URI.sub(lambda m: f"data:{m.group(1)};base64,<sha1 {digest(''.join(m.group(2).split()))}>", text)
         for path, name in self.paths:
-            text = text.replace(path, name)
+            text = path.sub(name, text)
         text = _GONB_DIR.sub("gonb_<id>", text)
         for n, value in enumerate(ids, 1):
             text = re.sub(r"(?<![\w-])" + re.escape(value) + r"(?![\w-])", f"<id-{n}>", text)
@@ -244,7 +249,7 @@ class Masker:
 
 
 def normalised(cell, mask):
-    """One code cell's outputs as lines of text, run-dependent bits masked."""
+    """One code cell's outputs, each a tuple of text lines, run-dependent bits masked."""
     outputs = merged(cell.get("outputs", []))
     ids = []
     for out in outputs:
@@ -252,46 +257,79 @@ def normalised(cell, mask):
             if value not in ids:
                 ids.append(value)
     ids.sort(key=len, reverse=True)  # so that an id never masks part of a longer one
-    lines = []
-    for n, out in enumerate(outputs):
+    blocks = []
+    for out in outputs:
         kind = out.get("output_type")
         if kind == "stream":
-            lines.append(f"# output {n}: stream {out.get('name')}")
-            lines += mask(text_of(out.get("text")), ids).splitlines()
+            lines = [f"stream {out.get('name')}"] + mask(text_of(out.get("text")), ids).splitlines()
         elif kind == "error":
-            lines.append(f"# output {n}: error {out.get('ename')}: {mask(str(out.get('evalue')), ids)}")
+            lines = [f"error {out.get('ename')}: {mask(str(out.get('evalue')), ids)}"]
         else:
             data = out.get("data", {})
-            lines.append(f"# output {n}: {kind} [{', '.join(sorted(data))}]")
+            lines = [f"{kind} [{', '.join(sorted(data))}]"]
             for mime in sorted(data):
                 value = data[mime]
                 if mime.startswith("text/") or mime.endswith("json"):
                     body = text_of(value) if isinstance(value, (str, list)) else json.dumps(value, sort_keys=True)
-                    body = mask(body, ids)
                     if mime == "text/html":
                         body = body.replace("><", ">\n<")
+                    body = mask(body, ids)
                     lines.append(f"## {mime}")
                     lines += body.splitlines()
                 else:
                     lines.append(f"## {mime}: sha1 {digest(text_of(value))}")
+        blocks.append(tuple(lines))
+    return blocks
+
+
+def short(block):
+    """One line for an output: its kind and the start of its text."""
+    text = " ".join(line.strip() for line in block[1:] if not line.startswith("## "))
+    line = f"{block[0]}: {text}"
+    return line if len(line) <= 150 else line[:147] + "..."
+
+
+def shown_diff(a, b, labels, limit=30):
+    diff = list(difflib.unified_diff(a, b, *labels, n=1, lineterm=""))
+    shown = [line if len(line) <= 160 else line[:157] + "..." for line in diff[:limit]]
+    if len(diff) > limit:
+        shown.append(f"... ({len(diff) - limit} more diff lines)")
+    return "\n      ".join(shown)
+
+
+def picked(blocks, wanted):
+    """The lines of the blocks counted in wanted, in their order."""
+    wanted, lines = collections.Counter(wanted), []
+    for block in blocks:
+        if wanted[block] > 0:
+            wanted[block] -= 1
+            lines += block
     return lines
 
 
 def differences(runs):
-    """Problems for every code cell whose normalised outputs differ from run 1's."""
+    """Problems for every code cell whose normalised outputs differ from run 1's. When only the
+    order differs, the diff lists the outputs one line each; otherwise it shows the outputs that
+    one run has and the other has not (the ones both have are left out)."""
     found = []
     first = runs[0]
     for k, other in enumerate(runs[1:], 2):
+        labels = ("run 1", f"run {k}")
         for i in sorted(first):
             a, b = first[i][1], other.get(i, (None, []))[1]
             if a == b:
                 continue
-            diff = list(difflib.unified_diff(a, b, "run 1", f"run {k}", n=1, lineterm=""))
-            shown = [line if len(line) <= 160 else line[:157] + "..." for line in diff[:30]]
-            if len(diff) > 30:
-                shown.append(f"... ({len(diff) - 30} more diff lines)")
-            found.append(f"cell {i} ({first[i][0]}): outputs differ between runs 1 and {k}:\n      "
-                         + "\n      ".join(shown))
+            if collections.Counter(a) == collections.Counter(b):
+                what = "the same outputs in another order"
+                diff = shown_diff([short(x) for x in a], [short(x) for x in b], labels)
+            else:
+                common = collections.Counter(a) & collections.Counter(b)
+                only_a, only_b = collections.Counter(a) - common, collections.Counter(b) - common
+                what = (f"{len(a)} and {len(b)} outputs, {sum(only_a.values())} and {sum(only_b.values())} "
+                        f"of them not in the other run")
+                diff = shown_diff(picked(a, only_a), picked(b, only_b), labels)
+            found.append(f"cell {i} ({first[i][0]}): outputs differ between runs 1 and {k} ({what}):\n      "
+                         + diff)
     return found
 
 
