@@ -56,11 +56,16 @@ they legitimately change between runs:
   - rates (`12.3 sentences/s`, `4.5 MiB/s`, `95 GFLOP/s`);
   - the run's own TMPDIR and XDG_CACHE_HOME paths, and GoNB's `gonb_XXXXXXXX` directory names;
   - values of HTML `id` attributes that contain a digit (GoNB's UniqueId and the like), replaced
-    wherever they occur in the cell's HTML by `<id-1>`, `<id-2>`... in order of appearance.
+    wherever they occur in the cell's outputs by `<id-1>`, `<id-2>`... (longest id first).
+  (GoNB's display ids of live outputs are transient: nbconvert does not keep them.)
 Anything else (accuracies, table cells, captions, the order of outputs) must be identical. On a
 difference the checker names the notebook, the cell and the two runs, and shows a short unified diff:
 of the outputs one line each when only their order differs, else of the outputs that one run has
 and the other has not (a lost output shows as removed, a changed one as both).
+
+Output: the problems of each notebook (prefixed with the runs that had them when --runs > 1), then
+one summary line per notebook: runs done/asked, tables and pictures in all (per run, a/b/c, when
+they differ), and seconds in all and per run.
 
 Isolation: every run gets fresh, empty XDG_CACHE_HOME and TMPDIR directories (the lab caches
 features under os.UserCacheDir() and writes under os.TempDir()), while GOCACHE stays the one `go
