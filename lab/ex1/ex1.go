@@ -59,12 +59,27 @@ func className(classes []string, label int) string {
 	return fmt.Sprint(label)
 }
 
-// Tokens is 1.2: how the tokenizer cut row i of an encoded batch — each position's token and id,
-// and whether the attention mask keeps it (padding is masked out).
-func Tokens(tok *tokenize.Tokenizer, b *tokenize.Batch, i int, text string) *show.Table {
-	t := &show.Table{Title: fmt.Sprintf("Exercise 1.2 — tokens of %q", text), Header: []string{"position", "token", "id", "attention_mask"}}
-	for p, id := range b.IDs[i] {
-		t.Add(p, tok.Token(id), id, b.Mask[i][p])
+// Tokens is 1.2: how the tokenizer cut each sentence of an encoded batch — per position the token,
+// its id and its attention_mask (0 where the row is padding to the batch's longest).
+func Tokens(tok *tokenize.Tokenizer, b *tokenize.Batch, texts []string) *show.Table {
+	title := fmt.Sprintf("Exercise 1.2 — tokens of %q", texts[0])
+	if len(texts) > 1 {
+		title = fmt.Sprintf("Exercise 1.2 — tokens of %d sentences, padded to the longest", len(texts))
+	}
+	t := &show.Table{Title: title, Header: []string{"position"}}
+	for i := range b.IDs {
+		n := fmt.Sprintf(" %d", i)
+		if len(b.IDs) == 1 {
+			n = ""
+		}
+		t.Header = append(t.Header, "token"+n, "id"+n, "attention_mask"+n)
+	}
+	for p := range b.IDs[0] {
+		cells := []any{p}
+		for i := range b.IDs {
+			cells = append(cells, tok.Token(b.IDs[i][p]), b.IDs[i][p], b.Mask[i][p])
+		}
+		t.Add(cells...)
 	}
 	return t
 }
@@ -75,7 +90,7 @@ func Output(tok *tokenize.Tokenizer, b *tokenize.Batch, i int, hidden *tensors.T
 	dims := hidden.Shape().Dimensions
 	seq, dim := dims[1], dims[2]
 	flat := tensors.MustCopyFlatData[float32](hidden)
-	ids := b.IDs[i]
+	ids := b.IDs[i][:b.Lengths[i]] // the sentence's own tokens; padding follows them
 	var s strings.Builder
 	fmt.Fprintf(&s, "BaseModelOutput(last_hidden_state=tensor of shape [%d, %d, %d] — sentence %d:\n", dims[0], seq, dim, i)
 	for p := 0; p < len(ids); p++ {
@@ -244,7 +259,7 @@ func Run(ctx context.Context, s *session.Session, o Options, emit func(...show.R
 	if err != nil {
 		return err
 	}
-	emit(Tokens(tok, enc, 0, text), Output(tok, enc, 0, hidden))
+	emit(Tokens(tok, enc, []string{text}), Output(tok, enc, 0, hidden))
 
 	res, err := Baseline(s, ds, m, tok, &o.SVC, o.BatchSize)
 	if err != nil {

@@ -40,7 +40,7 @@ func Images(b compute.Backend, m *clip.Model, pixels []float32, n int, o Options
 		return compute()
 	}
 	key := cache.NewKey("clip-images").Files(m.Dir, clipFiles...).Values(m.Compute.String()).Floats(pixels)
-	return cached(key, []int{n, m.Config.ProjectionDim}, o, n, "images", compute)
+	return cached(key, []int{n, m.Config.ProjectionDim}, o, "image features", n, "images", compute)
 }
 
 // Prompts are CLIP's normalised text embeddings of texts, [n, projection_dim] —
@@ -67,5 +67,5 @@ func Prompts(b compute.Backend, m *clip.Model, tok *tokenize.Tokenizer, texts []
 		return compute()
 	}
 	key := cache.NewKey("clip-texts").Files(m.Dir, clipFiles...).Values(m.Compute.String()).Texts(texts)
-	return cached(key, []int{len(texts), m.Config.ProjectionDim}, o, len(texts), "prompts", compute)
+	return cached(key, []int{len(texts), m.Config.ProjectionDim}, o, "text features", len(texts), "prompts", compute)
 }

@@ -99,11 +99,12 @@ func Text(b compute.Backend, m *distilbert.Model, tok *tokenize.Tokenizer, texts
 	}
 	key := cache.NewKey("features").Files(m.Dir, "config.json", "model.safetensors", "model.safetensors.index.json", "tokenizer.json", "vocab.txt").
 		Values(string(o.Pool), maxLen, m.Compute.String()).Texts(texts)
-	return cached(key, shape, o, len(texts), "sentences", compute)
+	return cached(key, shape, o, "embed", len(texts), "sentences", compute)
 }
 
 // cached reads a matrix from the cache or computes it, saying which on the progress writer.
-func cached(key *cache.Key, shape []int, o Options, n int, unit string, compute func() (*Matrix, error)) (*Matrix, error) {
+// what names it as its progress line does ("embed", "image features"), so the two read alike.
+func cached(key *cache.Key, shape []int, o Options, what string, n int, unit string, compute func() (*Matrix, error)) (*Matrix, error) {
 	data, hit, err := cache.Float32(key, shape, func() ([]float32, error) {
 		mat, err := compute()
 		if err != nil {
@@ -115,7 +116,7 @@ func cached(key *cache.Key, shape []int, o Options, n int, unit string, compute 
 		return nil, err
 	}
 	if hit {
-		fmt.Fprintf(progressOr(o.Progress), "%s: %d %s — features from the cache\n", label(o, "features"), n, unit)
+		fmt.Fprintf(progressOr(o.Progress), "%s: %d %s from the cache\n", label(o, what), n, unit)
 	}
 	return &Matrix{Data: data, Shape: shape, Cached: hit}, nil
 }
