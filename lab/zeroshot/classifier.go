@@ -42,7 +42,7 @@ func NewClassifier(b compute.Backend, m *clip.Model, tok *tokenize.Tokenizer, cl
 		prompts = append(prompts, Prompts(templates, c)...)
 	}
 	if o.Label == "" {
-		o.Label = "class prompts"
+		o.Label = "(class prompts)"
 	}
 	text, err := features.Prompts(b, m, tok, prompts, o)
 	if err != nil {
