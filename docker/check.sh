@@ -22,9 +22,11 @@ PY
 
 site=$(docker/install-pjrt-cuda.sh --check)
 GOEXPERIMENT=simd go build -o "$data/lab" ./lab/cmd/lab
-out=$(env -u GOMLX_BACKEND PYTHONPATH="$site" "$data/lab" ex1 --demo --samples 1 2>&1 >/dev/null)
-grep -q "xla:$site/jax_plugins/xla_cuda13/xla_cuda_plugin.so failed" <<<"$out" || { echo "docker/check: the lab did not try the CUDA plugin: $out" >&2; exit 1; }
-grep -q "lab: backend go:parallelism=-1" <<<"$out" || { echo "docker/check: no fallback to pure Go: $out" >&2; exit 1; }
+# The banner (stdout) says which backend runs and why: after the CUDA plugin failed, pure Go.
+out=$(env -u GOMLX_BACKEND PYTHONPATH="$site" "$data/lab" ex1 --demo --samples 1 2>/dev/null)
+backend=$(grep -m1 '^backend ' <<<"$out" || true)
+grep -q "xla:$site/jax_plugins/xla_cuda13/xla_cuda_plugin.so failed" <<<"$backend" || { echo "docker/check: the lab did not try the CUDA plugin: $backend" >&2; exit 1; }
+grep -q "^backend go:parallelism=-1 " <<<"$backend" || { echo "docker/check: no fallback to pure Go: $backend" >&2; exit 1; }
 echo "docker/check: the CUDA plugin is found, and without a GPU the lab falls back to pure Go"
 rm -rf "$data" "$(dirname "$site")"
 echo "docker/check: 3 passed, 0 failed"
