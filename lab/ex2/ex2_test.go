@@ -2,6 +2,7 @@ package ex2
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"path/filepath"
 	"slices"
@@ -215,5 +216,30 @@ func TestTokenizeTruncates(t *testing.T) {
 	}
 	if f := Fields(rows[0], got[0]); len(f.Rows) != 2 || !strings.Contains(f.Rows[1][1], "input_ids") || strings.Contains(f.Rows[0][1], "input_ids") {
 		t.Errorf("fields before/after: %v", f.Rows)
+	}
+}
+
+// Architecture counts every parameter once and tells the new head from the checkpoint's weights.
+func TestArchitecture(t *testing.T) {
+	s, ds, _ := demo(t)
+	m, err := distilbert.NewForSequenceClassification(s.ModelDir, ds.Classes, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := Architecture(m)
+	total := 0
+	for _, p := range m.Params() {
+		total += p.Size()
+	}
+	last := tab.Rows[len(tab.Rows)-1]
+	if last[0] != "total" || last[1] != fmt.Sprint(total) {
+		t.Errorf("total row %v, want %d parameters", last, total)
+	}
+	origins := map[string]string{}
+	for _, r := range tab.Rows {
+		origins[r[0]] = r[2]
+	}
+	if !strings.HasPrefix(origins["classifier"], "new") || !strings.HasPrefix(origins["pre_classifier"], "new") || origins["distilbert.transformer.layer.0"] != "from the checkpoint" {
+		t.Errorf("origins %v", origins)
 	}
 }
