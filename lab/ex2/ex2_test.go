@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/go-translab/translab/lab/collate"
 	"github.com/go-translab/translab/lab/distilbert"
@@ -53,12 +55,12 @@ func baseline(t *testing.T, s *session.Session, ds *session.Dataset, tok *tokeni
 }
 
 // logits classifies encoded sentences with m, padded by the collator.
-func logits(t *testing.T, s *session.Session, m *distilbert.Model, tok *tokenize.Tokenizer, ids [][]int) []float32 {
+func logits(t *testing.T, s *session.Session, m Model, tok *tokenize.Tokenizer, ids [][]int) []float32 {
 	in, err := (collate.WithPadding{Tokenizer: tok, PadToMultipleOf: 8}).Pad(ids)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := m.Classify(s.Backend, in[0], in[1])
+	out, err := model.CallOnce(s.Backend, m.Weights().Store, func(_ *model.Scope, ids, mask *Node) *Node { return m.Logits(ids, mask) }, in[0], in[1])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +129,7 @@ func TestFineTuneLoRADemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := ft.Model.Config
+	c := ft.Model.(*distilbert.Model).Config
 	r := int64(o.LoRA.Rank)
 	want := int64(c.NLayers)*2*r*int64(2*c.Dim) + int64(c.Dim*c.Dim+c.Dim) + int64(2*c.Dim+2)
 	if ft.Trainable.Trainable != want {
@@ -142,7 +144,7 @@ func TestFineTuneLoRADemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"distilbert.transformer.layer.0.ffn.lin1.weight", "distilbert.transformer.layer.1.attention.k_lin.bias", "distilbert.embeddings.word_embeddings.weight"} {
-		got, _ := ft.Model.Store.GetVariable(distilbert.VarPath(name)).Value()
+		got, _ := ft.Model.Weights().Store.GetVariable(distilbert.VarPath(name)).Value()
 		was, _ := orig.Store.GetVariable(distilbert.VarPath(name)).Value()
 		if !slices.Equal(tensors.MustCopyFlatData[float32](got), tensors.MustCopyFlatData[float32](was)) {
 			t.Errorf("%s changed: it is frozen under LoRA", name)
