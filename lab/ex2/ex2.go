@@ -36,9 +36,9 @@ type Model interface {
 	// Logits builds the classifier's forward pass [batch, num_labels] over Weights(); dropout is
 	// active only while the store trains.
 	Logits(ids, mask *Node) *Node
-	Params() weights.Table       // every parameter, the head included
+	Params() weights.Table        // every parameter, the head included
 	SetAdapter(a weights.Adapter) // nil removes it
-	Labels() []string            // the head's label names, in id order
+	Labels() []string             // the head's label names, in id order
 	// SavePretrained writes an HF directory (config, weights, the tokenizer's files from
 	// tokenizerDir) that the model's transformers class loads.
 	SavePretrained(dir, tokenizerDir string) error

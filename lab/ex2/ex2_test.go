@@ -1,9 +1,12 @@
 package ex2
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -217,5 +220,39 @@ func TestTokenizeTruncates(t *testing.T) {
 	}
 	if f := Fields(rows[0], got[0]); len(f.Rows) != 2 || !strings.Contains(f.Rows[1][1], "input_ids") || strings.Contains(f.Rows[0][1], "input_ids") {
 		t.Errorf("fields before/after: %v", f.Rows)
+	}
+}
+
+// TestFineTuneRepeats: with the same seeds on the same backend, fine-tuning repeats bit for bit —
+// every step's loss, every evaluation, the predictions and the exported weights.
+func TestFineTuneRepeats(t *testing.T) {
+	s, _, _ := demo(t)
+	var runs []*FineTuned
+	var exported [][]byte
+	for range 2 {
+		o := Options{Args: SeedArgs(t.TempDir(), true), HeadSeed: 7}
+		o.Args.NumTrainEpochs, o.Args.Seed = 1, 7
+		ft, err := FineTune(context.Background(), s, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := os.ReadFile(filepath.Join(ft.Exported, "model.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs, exported = append(runs, ft), append(exported, raw)
+	}
+	a, b := runs[0], runs[1]
+	if !slices.Equal(a.History.StepLosses, b.History.StepLosses) {
+		t.Errorf("step losses differ:\n%v\n%v", a.History.StepLosses, b.History.StepLosses)
+	}
+	if !reflect.DeepEqual(a.History.Epochs, b.History.Epochs) {
+		t.Errorf("evaluations differ:\n%+v\n%+v", a.History.Epochs, b.History.Epochs)
+	}
+	if !slices.Equal(a.Test.PredVal, b.Test.PredVal) || !slices.Equal(a.Test.PredTest, b.Test.PredTest) {
+		t.Error("predictions differ")
+	}
+	if !bytes.Equal(exported[0], exported[1]) {
+		t.Error("the exported weights differ")
 	}
 }

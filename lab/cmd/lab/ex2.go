@@ -14,7 +14,7 @@ import (
 )
 
 func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("ex2", "[--demo] [--output-dir DIR] [--learning-rate 5e-5] [--batch-size 16] [--epochs 3] [--weight-decay 0.01] [--warmup-steps N | --warmup-ratio R] [--patience N] [--metric balanced_accuracy] [--seed 42] [--resume] [--lora [--lora-rank 8]]", stderr)
+	fs := newFlags("ex2", "[--demo] [--model ID_OR_DIR] [--output-dir DIR] [--learning-rate 5e-5] [--batch-size 16] [--epochs 3] [--weight-decay 0.01] [--warmup-steps N | --warmup-ratio R] [--patience N] [--metric balanced_accuracy] [--seed 42] [--resume] [--lora [--lora-rank 8]]", stderr)
 	demo := fs.Bool("demo", false, "run on the embedded demo fixtures (also the fallback when the hub is unreachable and nothing is cached)")
 	modelID := fs.String("model", ex1.SeedModel, "the encoder to fine-tune, a DistilBERT or BERT checkpoint (hub id or HF directory); it is trained and exported in its own architecture")
 	out := fs.String("output-dir", "ex2-output", "checkpoints, and the best model exported in OUTPUT_DIR/best")
