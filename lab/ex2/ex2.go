@@ -137,8 +137,8 @@ func DefaultLoRA() *peft.LoRAConfig {
 	return &peft.LoRAConfig{Rank: 8, Alpha: 16, Dropout: 0.1, ModulesToSave: []string{"classifier", "score"}}
 }
 
-// LoRATargets are peft's default target_modules for a model type
-// (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING): the attention's query and value projections.
+// LoRATargets are peft's default target_modules for a model type ("distilbert", "bert"; peft's
+// TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING): the attention's query and value projections.
 func LoRATargets(modelType string) []string {
 	if modelType == "bert" {
 		return []string{"query", "value"}
@@ -173,12 +173,18 @@ type FineTuned struct {
 }
 
 // Adapt puts LoRA on m (or nothing, with cfg nil) and freezes everything it does not train; the
-// method's name and PEFT's trainable-parameter counts come back for the tables.
+// method's name and PEFT's trainable-parameter counts come back for the tables. A cfg without
+// target_modules adapts peft's defaults for the model (LoRATargets), as peft does.
 func Adapt(m Model, model string, cfg *peft.LoRAConfig, seed uint64) (*peft.LoRA, string, peft.Counts, error) {
 	name := "fine-tuned " + model
 	rule := func(string) bool { return true }
 	var lora *peft.LoRA
 	store := m.Weights().Store
+	if cfg != nil && len(cfg.Targets) == 0 && cfg.Pattern == "" {
+		withTargets := *cfg // target_modules=None: peft's defaults for the model type
+		withTargets.Targets = LoRATargets(basePrefix(m))
+		cfg = &withTargets
+	}
 	if cfg != nil {
 		var err error
 		if lora, err = peft.NewLoRA(store, m.Params().Linears(), *cfg, seed); err != nil {
@@ -208,10 +214,6 @@ func FineTune(ctx context.Context, s *session.Session, o Options) (*FineTuned, e
 	if err != nil {
 		return nil, err
 	}
-	kind, err := session.ModelType(s.ModelDir)
-	if err != nil {
-		return nil, err
-	}
 	m, err := NewForSequenceClassification(s.ModelDir, ds.Classes, o.HeadSeed)
 	if err != nil {
 		return nil, err
@@ -225,11 +227,6 @@ func FineTune(ctx context.Context, s *session.Session, o Options) (*FineTuned, e
 		if tokenized[split], err = Tokenize(tok, rows, m.MaxPositions()); err != nil {
 			return nil, err
 		}
-	}
-	if o.LoRA != nil && len(o.LoRA.Targets) == 0 && o.LoRA.Pattern == "" {
-		cfg := *o.LoRA // target_modules=None: peft's defaults for the model type
-		cfg.Targets = LoRATargets(kind)
-		o.LoRA = &cfg
 	}
 	lora, method, counts, err := Adapt(m, s.ModelID, o.LoRA, o.HeadSeed)
 	if err != nil {
@@ -330,7 +327,7 @@ func Evaluate(c *Classifier, name string, test []datasets.Row, demo bool) (*ex1.
 func Architecture(m Model) *show.Table {
 	labels := m.Labels()
 	params := m.Params()
-	base, _, _ := strings.Cut(params[0].Name, ".") // the word embeddings come first
+	base := basePrefix(m)
 	t := &show.Table{Title: fmt.Sprintf("Exercise 2.2 — the %s encoder plus a classification head for %d labels (%s)", base, len(labels), strings.Join(labels, ", ")),
 		Header: []string{"block", "parameters", "weights"}}
 	var order []string
@@ -361,6 +358,14 @@ func Architecture(m Model) *show.Table {
 	}
 	t.Add("total", total, "")
 	return t
+}
+
+// basePrefix is HF's base_model_prefix of a sequence classifier ("distilbert", "bert"; for these
+// two also the model_type): the scope of the encoder's parameters, the first of which are the word
+// embeddings.
+func basePrefix(m Model) string {
+	base, _, _ := strings.Cut(m.Params()[0].Name, ".")
+	return base
 }
 
 // ConfusionTitle names the fine-tuned model's test confusion matrix.
