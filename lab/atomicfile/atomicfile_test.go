@@ -43,3 +43,37 @@ func TestMissingDirectory(t *testing.T) {
 		t.Fatal("wrote into a missing directory")
 	}
 }
+
+// ReplaceDir swaps a whole directory in: a failed fill leaves the old one as it was, a good one
+// replaces it, and no temporary or ".old" directory remains either way.
+func TestReplaceDir(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "export")
+	fillWith := func(content string) func(string) error {
+		return func(tmp string) error { return os.WriteFile(filepath.Join(tmp, "f.txt"), []byte(content), 0o644) }
+	}
+	if err := ReplaceDir(dir, fillWith("old")); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	err := ReplaceDir(dir, func(tmp string) error {
+		fillWith("half")(tmp)
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "f.txt")); string(b) != "old" {
+		t.Fatalf("the old directory changed: %q", b)
+	}
+	if err := ReplaceDir(dir, fillWith("new")); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(dir)
+	if b, _ := os.ReadFile(filepath.Join(dir, "f.txt")); string(b) != "new" || st.Mode().Perm() != 0o755 {
+		t.Fatalf("content %q, mode %v", b, st.Mode())
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 1 {
+		t.Fatalf("left behind: %v", entries)
+	}
+}

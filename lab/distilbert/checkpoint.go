@@ -1,9 +1,7 @@
 package distilbert
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -35,16 +33,6 @@ var mlmHead = []string{"vocab_transform.", "vocab_layer_norm.", "vocab_projector
 // unexpected, missing or wrongly shaped tensor is an error listing all of them by name.
 func LoadDir(dir string, head Head) (*Model, error) {
 	cfgPath := filepath.Join(dir, "config.json")
-	raw, err := os.ReadFile(cfgPath)
-	if err != nil {
-		return nil, fmt.Errorf("distilbert: %w", err)
-	}
-	var kind struct {
-		ModelType string `json:"model_type"`
-	}
-	if json.Unmarshal(raw, &kind) == nil && kind.ModelType == "bert" {
-		return loadBERT(dir, raw, head)
-	}
 	cfg, err := LoadConfig(cfgPath)
 	if err != nil {
 		return nil, err
@@ -91,45 +79,6 @@ func LoadDir(dir string, head Head) (*Model, error) {
 		return nil, fmt.Errorf("distilbert: %s: %d unexpected tensor(s) for DistilBERT: %s", src.Path(), len(unexpected), strings.Join(unexpected, ", "))
 	}
 	return &Model{Config: cfg, Store: store, HasHead: hasHead, Dir: dir}, nil
-}
-
-// loadBERT reads a BertModel checkpoint's encoder (see bert.go).
-func loadBERT(dir string, raw []byte, head Head) (*Model, error) {
-	cfg, err := parseBERTConfig(raw)
-	if err != nil {
-		return nil, fmt.Errorf("distilbert: %s: %w", filepath.Join(dir, "config.json"), err)
-	}
-	if head == RequireHead {
-		return nil, fmt.Errorf("distilbert: %s: a BERT checkpoint: only its encoder is supported, not a classification head", dir)
-	}
-	src, err := weights.OpenDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	prefix := ""
-	if _, ok := src.Info("bert.embeddings.word_embeddings.weight"); ok {
-		prefix = "bert."
-	}
-	store := model.NewStore()
-	report, err := weights.Bind(store, src, cfg.Params(false).Wants(bertNames(prefix)), true)
-	if err != nil {
-		return nil, err
-	}
-	var unexpected []string
-	for _, n := range report.Unexpected {
-		if !bertIgnorable(n, prefix) {
-			unexpected = append(unexpected, n)
-		}
-	}
-	if len(unexpected) > 0 {
-		return nil, fmt.Errorf("distilbert: %s: %d unexpected tensor(s) for a BERT encoder: %s", src.Path(), len(unexpected), strings.Join(unexpected, ", "))
-	}
-	m := &Model{Config: cfg, Store: store, Dir: dir}
-	if err := foldTokenType(m, src, prefix); err != nil {
-		return nil, err
-	}
-	return m, nil
 }
 
 func ignorable(name string, head Head) bool {

@@ -154,7 +154,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("field %q = %v: %s", field, v, why)
 	}
 	if c.ModelType != "" && c.ModelType != "distilbert" {
-		return bad("model_type", c.ModelType, `not a DistilBERT checkpoint (want "distilbert")`)
+		return bad("model_type", c.ModelType, `not a DistilBERT checkpoint (want "distilbert"; lab/bert reads "bert")`)
 	}
 	limits := []struct {
 		name   string

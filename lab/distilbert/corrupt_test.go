@@ -81,8 +81,8 @@ func TestCorruptInputs(t *testing.T) {
 		{"config not JSON", "config.json", []byte("{\"dim\": 64,"), weights, []string{"config.json", "JSON"}},
 		{"config of another model", "config.json", editConfig(func(c map[string]any) { c["model_type"] = "roberta" }), weights,
 			[]string{"config.json", "model_type", "roberta"}},
-		{"DistilBERT config calling itself BERT", "config.json", editConfig(func(c map[string]any) { c["model_type"] = "bert" }), weights,
-			[]string{"config.json", `model_type "bert"`, "hidden_size"}},
+		{"a BERT config, for lab/bert", "config.json", editConfig(func(c map[string]any) { c["model_type"] = "bert" }), weights,
+			[]string{"config.json", "model_type", `lab/bert reads "bert"`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

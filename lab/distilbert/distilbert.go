@@ -47,17 +47,19 @@ func VarPath(hfName string) string { return weights.VarPath(hfName) }
 // Params is the model's parameter table: the encoder's, and the head's when it has one.
 func (m *Model) Params() weights.Table { return m.Config.Params(m.HasHead) }
 
-func (m *Model) params() weights.Params {
+// Weights are the model's variables as its graphs read them: the store, the matmuls' dtype and any
+// adapter of the Linear layers.
+func (m *Model) Weights() weights.Params {
 	return weights.Params{Store: m.Store, Compute: m.Compute, Adapter: m.Adapter}
 }
 
 // param is the graph node of an HF parameter.
-func (m *Model) param(g *Graph, hfName string) *Node { return m.params().Node(g, hfName) }
+func (m *Model) param(g *Graph, hfName string) *Node { return m.Weights().Node(g, hfName) }
 
-func (m *Model) linear(x *Node, name string) *Node { return m.params().Linear(x, name) }
+func (m *Model) linear(x *Node, name string) *Node { return m.Weights().Linear(x, name) }
 
 func (m *Model) layerNorm(x *Node, name string) *Node {
-	return m.params().LayerNorm(x, name, m.Config.LayerNormEps)
+	return m.Weights().LayerNorm(x, name, m.Config.LayerNormEps)
 }
 
 func (m *Model) dropout(x *Node, rate float64) *Node {
@@ -113,11 +115,11 @@ func (m *Model) attention(x, keep *Node, name string) *Node {
 	k := heads(m.linear(x, name+".k_lin"))
 	v := heads(m.linear(x, name+".v_lin"))
 	q = MulScalar(q, 1/math.Sqrt(float64(dHead)))
-	scores := m.params().MatMul("bhqd,bhkd->bhqk", q, k)
+	scores := m.Weights().MatMul("bhqd,bhkd->bhqk", q, k)
 	scores = Where(keep, scores, ConstAs(scores, -math.MaxFloat32)) // torch.finfo(float32).min
 	weights := Softmax(scores, -1)
 	weights = m.dropout(weights, c.AttentionDropout)
-	ctx := m.params().MatMul("bhqk,bhkd->bhqd", weights, v)
+	ctx := m.Weights().MatMul("bhqk,bhkd->bhqd", weights, v)
 	ctx = Reshape(Transpose(ctx, 1, 2), batch, seq, c.Dim)
 	return m.linear(ctx, name+".out_lin")
 }
@@ -161,3 +163,20 @@ func geluTanh(x *Node) *Node {
 func (m *Model) CLS(ids, mask *Node) *Node {
 	return Squeeze(Slice(m.Encode(ids, mask), AxisRange(), AxisElem(0)), 1)
 }
+
+// The accessors below are what the lab's steps (lab/features, lab/ex2) read of any text model.
+
+// Hidden is the width of the hidden states (dim).
+func (m *Model) Hidden() int { return m.Config.Dim }
+
+// MaxPositions is the longest sequence the model reads (max_position_embeddings).
+func (m *Model) MaxPositions() int { return m.Config.MaxPositionEmbeddings }
+
+// Origin is the directory the weights were loaded from ("" for a model made in memory).
+func (m *Model) Origin() string { return m.Dir }
+
+// SetAdapter sets (or, with nil, removes) the adapter of the Linear layers.
+func (m *Model) SetAdapter(a weights.Adapter) { m.Adapter = a }
+
+// Labels are the classifier's label names, in id order.
+func (m *Model) Labels() []string { return m.Config.Labels() }

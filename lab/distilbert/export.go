@@ -31,45 +31,27 @@ func NewForSequenceClassification(dir string, labels []string, seed uint64) (*Mo
 
 // SavePretrained writes m as an HF directory that this project and transformers both load:
 // config.json (with id2label), model.safetensors with DistilBertForSequenceClassification's
-// names, and the tokenizer files found in tokenizerDir. The directory is filled under a temporary
-// name and renamed, so an existing export is replaced only by a complete one.
+// names, and the tokenizer files found in tokenizerDir. An existing export is replaced only by a
+// complete one (atomicfile.ReplaceDir).
 func (m *Model) SavePretrained(dir, tokenizerDir string) error {
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(parent, ".tmp-"+filepath.Base(dir)+"-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	cfg := *m.Config
-	cfg.Architectures = []string{"DistilBertForSequenceClassification"}
-	if err := cfg.Save(filepath.Join(tmp, "config.json")); err != nil {
-		return err
-	}
-	if err := m.Save(filepath.Join(tmp, "model.safetensors"), false); err != nil {
-		return err
-	}
-	for _, f := range []string{"tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"} {
-		raw, err := os.ReadFile(filepath.Join(tokenizerDir, f))
-		if err != nil {
-			continue // the tokenizer may come in either form
-		}
-		if err := atomicfile.WriteFile(filepath.Join(tmp, f), raw); err != nil {
+	return atomicfile.ReplaceDir(dir, func(tmp string) error {
+		cfg := *m.Config
+		cfg.Architectures = []string{"DistilBertForSequenceClassification"}
+		if err := cfg.Save(filepath.Join(tmp, "config.json")); err != nil {
 			return err
 		}
-	}
-	old := dir + ".old"
-	os.RemoveAll(old)
-	if _, err := os.Stat(dir); err == nil {
-		if err := os.Rename(dir, old); err != nil {
+		if err := m.Save(filepath.Join(tmp, "model.safetensors"), false); err != nil {
 			return err
 		}
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		os.Rename(old, dir) // put the previous export back
-		return err
-	}
-	return os.RemoveAll(old)
+		for _, f := range []string{"tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"} {
+			raw, err := os.ReadFile(filepath.Join(tokenizerDir, f))
+			if err != nil {
+				continue // the tokenizer may come in either form
+			}
+			if err := atomicfile.WriteFile(filepath.Join(tmp, f), raw); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -1,5 +1,6 @@
-// Package ex1 is the lab's first exercise: Rotten Tomatoes movie reviews, DistilBERT [CLS]
-// features and a Linear SVM baseline. Each step is a function a notebook cell calls on the lab's
+// Package ex1 is the lab's first exercise: Rotten Tomatoes movie reviews, [CLS] features of an
+// encoder (DistilBERT in the seed lab; any DistilBERT or BERT checkpoint here) and a Linear SVM
+// baseline. Each step is a function a notebook cell calls on the lab's
 // objects (a dataset's rows, a tokenizer, a model, features, a LinearSVC); Run composes them for
 // the CLI, which prints the same tables.
 package ex1
@@ -12,7 +13,6 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/go-translab/translab/lab/datasets"
-	"github.com/go-translab/translab/lab/distilbert"
 	"github.com/go-translab/translab/lab/features"
 	"github.com/go-translab/translab/lab/metrics"
 	"github.com/go-translab/translab/lab/session"
@@ -230,7 +230,7 @@ func Run(ctx context.Context, s *session.Session, o Options, emit func(...show.R
 	if err != nil {
 		return err
 	}
-	m, err := s.DistilBERT()
+	m, err := s.Encoder()
 	if err != nil {
 		return err
 	}
@@ -247,19 +247,16 @@ func Run(ctx context.Context, s *session.Session, o Options, emit func(...show.R
 		return fmt.Errorf("ex1: sample %d: the training split has %d sentences", o.Inspect, len(rows["train"]))
 	}
 	text := rows["train"][o.Inspect].Text
-	enc, err := tok.EncodeBatch([]string{text}, tokenize.Options{MaxLength: m.Config.MaxPositionEmbeddings})
+	enc, err := tok.EncodeBatch([]string{text}, tokenize.Options{MaxLength: m.MaxPositions(), Pad: tokenize.PadNone})
 	if err != nil {
 		return err
 	}
-	ids, mask, err := enc.Tensors()
+	// model(**inputs).last_hidden_state of the one sentence, through the lab's one batching path.
+	h, err := features.Encoded(s.Backend, m, tok, enc.IDs, features.Options{Pool: features.None})
 	if err != nil {
 		return err
 	}
-	hidden, err := m.Forward(s.Backend, ids, mask)
-	if err != nil {
-		return err
-	}
-	emit(Tokens(tok, enc, []string{text}), Output(tok, enc, 0, hidden))
+	emit(Tokens(tok, enc, []string{text}), Output(tok, enc, 0, tensors.FromFlatDataAndDimensions(h.Data, h.Shape...)))
 
 	res, err := Baseline(s, ds, m, tok, &o.SVC, o.BatchSize)
 	if err != nil {
@@ -275,7 +272,7 @@ func Run(ctx context.Context, s *session.Session, o Options, emit func(...show.R
 
 // Baseline is 1.3 composed: the [CLS] features of the three splits (from the disk cache when a
 // run before computed them), svc fitted on train and scored on validation and test.
-func Baseline(s *session.Session, ds *session.Dataset, m *distilbert.Model, tok *tokenize.Tokenizer, svc *svm.LinearSVC, batchSize int) (*Result, error) {
+func Baseline(s *session.Session, ds *session.Dataset, m features.Encoder, tok *tokenize.Tokenizer, svc *svm.LinearSVC, batchSize int) (*Result, error) {
 	x, y := map[string]*features.Matrix{}, map[string][]int{}
 	for _, split := range Splits {
 		rows, err := ds.Rows(split)

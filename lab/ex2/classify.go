@@ -6,56 +6,94 @@ import (
 	"math"
 
 	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/go-translab/translab/lab/bert"
 	"github.com/go-translab/translab/lab/collate"
 	"github.com/go-translab/translab/lab/distilbert"
 	"github.com/go-translab/translab/lab/metrics"
 	"github.com/go-translab/translab/lab/peft"
+	"github.com/go-translab/translab/lab/session"
 	"github.com/go-translab/translab/lab/show"
 	"github.com/go-translab/translab/lab/tokenize"
 )
 
 // Classifier labels new sentences with a fine-tuned model (2.5): Exercise 2's export (best/), any
-// HF DistilBertForSequenceClassification, or a base encoder with a PEFT LoRA adapter that saved
-// its head (the LoRA run's adapter/, or one trained with peft in Python).
+// HF DistilBertForSequenceClassification or BertForSequenceClassification, or a base encoder with
+// a PEFT LoRA adapter that saved its head (the LoRA run's adapter/, or one trained with peft in
+// Python).
 type Classifier struct {
-	Model     *distilbert.Model
+	Model     Model
 	Tokenizer *tokenize.Tokenizer
 	Backend   compute.Backend
 	Labels    []string
 	Progress  io.Writer // a progress bar over sentences in Predict; nil keeps quiet
+
+	exec *model.Exec // the logits, compiled once per padded shape
 }
 
-// LoadClassifier loads a classifier from an HF directory, with a PEFT adapter directory when
-// adapter is not "".
+// LoadClassifier loads a classifier from an HF directory — in the architecture its config names —
+// with a PEFT adapter directory when adapter is not "".
 func LoadClassifier(b compute.Backend, dir, adapter string) (*Classifier, error) {
-	head := distilbert.RequireHead
-	if adapter != "" {
-		head = distilbert.HeadIfPresent
-	}
-	m, err := distilbert.LoadDir(dir, head)
+	m, err := loadForClassification(dir, adapter)
 	if err != nil {
 		return nil, err
-	}
-	if adapter != "" {
-		if !m.HasHead {
-			m.InitHead(0) // placeholders of the right shapes, for the adapter's saved head to replace
-		}
-		lora, err := peft.LoadLoRA(adapter, m.Store, m.Params().Linears())
-		if err != nil {
-			return nil, err
-		}
-		if len(lora.Saved) == 0 && !m.HasHead {
-			return nil, fmt.Errorf("ex2: %s saves no classification head and %s has none", adapter, dir)
-		}
-		m.Adapter, m.HasHead = lora, true
 	}
 	tok, err := tokenize.Load(dir)
 	if err != nil {
 		return nil, err
 	}
-	return &Classifier{Model: m, Tokenizer: tok, Backend: b, Labels: m.Config.Labels()}, nil
+	return &Classifier{Model: m, Tokenizer: tok, Backend: b, Labels: m.Labels()}, nil
+}
+
+// loadForClassification reads a sequence classifier: with no adapter the checkpoint must have its
+// head; with one, the adapter's saved head replaces placeholders when the base has none.
+func loadForClassification(dir, adapter string) (Model, error) {
+	kind, err := session.ModelType(dir)
+	if err != nil {
+		return nil, err
+	}
+	var m Model
+	var hasHead bool
+	var initHead func(seed uint64)
+	if kind == "bert" {
+		head := bert.RequireHead
+		if adapter != "" {
+			head = bert.HeadIfPresent
+		}
+		bm, err := bert.LoadDir(dir, head)
+		if err != nil {
+			return nil, err
+		}
+		m, hasHead, initHead = bm, bm.HasHead, bm.InitHead
+	} else {
+		head := distilbert.RequireHead
+		if adapter != "" {
+			head = distilbert.HeadIfPresent
+		}
+		dm, err := distilbert.LoadDir(dir, head)
+		if err != nil {
+			return nil, err
+		}
+		m, hasHead, initHead = dm, dm.HasHead, dm.InitHead
+	}
+	if adapter == "" {
+		return m, nil
+	}
+	if !hasHead {
+		initHead(0) // placeholders of the right shapes, for the adapter's saved head to replace
+	}
+	lora, err := peft.LoadLoRA(adapter, m.Weights().Store, m.Params().Linears())
+	if err != nil {
+		return nil, err
+	}
+	if len(lora.Saved) == 0 && !hasHead {
+		return nil, fmt.Errorf("ex2: %s saves no classification head and %s has none", adapter, dir)
+	}
+	m.SetAdapter(lora)
+	return m, nil
 }
 
 // Prediction is a sentence's label and the probability of every label.
@@ -67,9 +105,16 @@ type Prediction struct {
 // Predict classifies texts, 32 at a time, each truncated to what the model can read and padded
 // by the collator.
 func (c *Classifier) Predict(texts []string) ([]Prediction, error) {
-	maxLen := min(c.Tokenizer.MaxLength(), c.Model.Config.MaxPositionEmbeddings)
+	maxLen := min(c.Tokenizer.MaxLength(), c.Model.MaxPositions())
 	if maxLen <= 0 {
-		maxLen = c.Model.Config.MaxPositionEmbeddings
+		maxLen = c.Model.MaxPositions()
+	}
+	if c.exec == nil {
+		e, err := model.NewExec(c.Backend, c.Model.Weights().Store, func(_ *model.Scope, ids, mask *Node) *Node { return c.Model.Logits(ids, mask) })
+		if err != nil {
+			return nil, err
+		}
+		c.exec = e
 	}
 	k := len(c.Labels)
 	collator := collate.WithPadding{Tokenizer: c.Tokenizer, PadToMultipleOf: 8}
@@ -86,11 +131,11 @@ func (c *Classifier) Predict(texts []string) ([]Prediction, error) {
 		if err != nil {
 			return nil, err
 		}
-		t, err := c.Model.Classify(c.Backend, in[0], in[1])
+		t, err := c.exec.Call(in[0], in[1])
 		if err != nil {
 			return nil, err
 		}
-		logits := tensors.MustCopyFlatData[float32](t)
+		logits := tensors.MustCopyFlatData[float32](t[0])
 		for i, label := range metrics.Argmax(logits, k) {
 			out = append(out, Prediction{Label: label, Probs: softmax(logits[i*k : (i+1)*k])})
 		}

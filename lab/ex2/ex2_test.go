@@ -1,15 +1,20 @@
 package ex2
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/go-translab/translab/lab/collate"
 	"github.com/go-translab/translab/lab/distilbert"
@@ -54,12 +59,12 @@ func baseline(t *testing.T, s *session.Session, ds *session.Dataset, tok *tokeni
 }
 
 // logits classifies encoded sentences with m, padded by the collator.
-func logits(t *testing.T, s *session.Session, m *distilbert.Model, tok *tokenize.Tokenizer, ids [][]int) []float32 {
+func logits(t *testing.T, s *session.Session, m Model, tok *tokenize.Tokenizer, ids [][]int) []float32 {
 	in, err := (collate.WithPadding{Tokenizer: tok, PadToMultipleOf: 8}).Pad(ids)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := m.Classify(s.Backend, in[0], in[1])
+	out, err := model.CallOnce(s.Backend, m.Weights().Store, func(_ *model.Scope, ids, mask *Node) *Node { return m.Logits(ids, mask) }, in[0], in[1])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +133,7 @@ func TestFineTuneLoRADemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := ft.Model.Config
+	c := ft.Model.(*distilbert.Model).Config
 	r := int64(o.LoRA.Rank)
 	want := int64(c.NLayers)*2*r*int64(2*c.Dim) + int64(c.Dim*c.Dim+c.Dim) + int64(2*c.Dim+2)
 	if ft.Trainable.Trainable != want {
@@ -143,7 +148,7 @@ func TestFineTuneLoRADemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"distilbert.transformer.layer.0.ffn.lin1.weight", "distilbert.transformer.layer.1.attention.k_lin.bias", "distilbert.embeddings.word_embeddings.weight"} {
-		got, _ := ft.Model.Store.GetVariable(distilbert.VarPath(name)).Value()
+		got, _ := ft.Model.Weights().Store.GetVariable(distilbert.VarPath(name)).Value()
 		was, _ := orig.Store.GetVariable(distilbert.VarPath(name)).Value()
 		if !slices.Equal(tensors.MustCopyFlatData[float32](got), tensors.MustCopyFlatData[float32](was)) {
 			t.Errorf("%s changed: it is frozen under LoRA", name)
@@ -241,5 +246,39 @@ func TestArchitecture(t *testing.T) {
 	}
 	if !strings.HasPrefix(origins["classifier"], "new") || !strings.HasPrefix(origins["pre_classifier"], "new") || origins["distilbert.transformer.layer.0"] != "from the checkpoint" {
 		t.Errorf("origins %v", origins)
+	}
+}
+
+// TestFineTuneRepeats: with the same seeds on the same backend, fine-tuning repeats bit for bit —
+// every step's loss, every evaluation, the predictions and the exported weights.
+func TestFineTuneRepeats(t *testing.T) {
+	s, _, _ := demo(t)
+	var runs []*FineTuned
+	var exported [][]byte
+	for range 2 {
+		o := Options{Args: SeedArgs(t.TempDir(), true), HeadSeed: 7}
+		o.Args.NumTrainEpochs, o.Args.Seed = 1, 7
+		ft, err := FineTune(context.Background(), s, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := os.ReadFile(filepath.Join(ft.Exported, "model.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs, exported = append(runs, ft), append(exported, raw)
+	}
+	a, b := runs[0], runs[1]
+	if !slices.Equal(a.History.StepLosses, b.History.StepLosses) {
+		t.Errorf("step losses differ:\n%v\n%v", a.History.StepLosses, b.History.StepLosses)
+	}
+	if !reflect.DeepEqual(a.History.Epochs, b.History.Epochs) {
+		t.Errorf("evaluations differ:\n%+v\n%+v", a.History.Epochs, b.History.Epochs)
+	}
+	if !slices.Equal(a.Test.PredVal, b.Test.PredVal) || !slices.Equal(a.Test.PredTest, b.Test.PredTest) {
+		t.Error("predictions differ")
+	}
+	if !bytes.Equal(exported[0], exported[1]) {
+		t.Error("the exported weights differ")
 	}
 }

@@ -1,5 +1,5 @@
-// Package features runs a frozen model over a corpus — sentences through DistilBERT, images and
-// prompts through CLIP — in batches, with a progress line and an optional disk cache: the seed
+// Package features runs a frozen model over a corpus — sentences through DistilBERT or BERT, images
+// and prompts through CLIP — in batches, with a progress line and an optional disk cache: the seed
 // lab's get_cls_embeddings, and CLIP's get_image_features / get_text_features over many inputs.
 package features
 
@@ -15,10 +15,24 @@ import (
 
 	"github.com/go-translab/translab/lab/cache"
 	"github.com/go-translab/translab/lab/collate"
-	"github.com/go-translab/translab/lab/distilbert"
 	"github.com/go-translab/translab/lab/show"
 	"github.com/go-translab/translab/lab/tokenize"
+	"github.com/go-translab/translab/lab/weights"
 )
+
+// Encoder is a text encoder Text runs: distilbert.Model or bert.Model (the session's Encoder picks
+// the one the checkpoint is).
+type Encoder interface {
+	// Encode builds last_hidden_state [batch, seq, hidden] of ids and mask [batch, seq] (int32;
+	// mask 0 at padding) over Weights().
+	Encode(ids, mask *Node) *Node
+	Weights() weights.Params // the store Encode reads, the matmuls' dtype, any adapter
+	Hidden() int             // the hidden states' width
+	MaxPositions() int       // the longest sequence it reads
+	// Origin is the checkpoint directory ("" for a model made in memory): cached features are
+	// named after its files.
+	Origin() string
+}
 
 // Pool says what Text returns per sentence.
 type Pool string
@@ -71,14 +85,14 @@ func (m *Matrix) Row(i int) []float32 { w := m.Width(); return m.Data[i*w : (i+1
 // lab's get_cls_embeddings. Sentences are batched by length (little time goes into padding) and
 // padded by the collator; padded keys are masked, so a sentence's features do not depend on its
 // batch.
-func Text(b compute.Backend, m *distilbert.Model, tok *tokenize.Tokenizer, texts []string, o Options) (*Matrix, error) {
+func Text(b compute.Backend, m Encoder, tok *tokenize.Tokenizer, texts []string, o Options) (*Matrix, error) {
 	o = o.withDefaults()
 	maxLen := o.MaxLength
 	if maxLen <= 0 {
 		maxLen = tok.MaxLength()
 	}
-	if maxLen <= 0 || maxLen > m.Config.MaxPositionEmbeddings {
-		maxLen = m.Config.MaxPositionEmbeddings
+	if maxLen <= 0 || maxLen > m.MaxPositions() {
+		maxLen = m.MaxPositions()
 	}
 	compute := func() (*Matrix, error) {
 		enc, err := tok.EncodeBatch(texts, tokenize.Options{MaxLength: maxLen, Pad: tokenize.PadNone})
@@ -87,18 +101,19 @@ func Text(b compute.Backend, m *distilbert.Model, tok *tokenize.Tokenizer, texts
 		}
 		return Encoded(b, m, tok, enc.IDs, o)
 	}
-	if !o.Cache {
+	w := m.Weights()
+	if !o.Cache || w.Adapter != nil { // an adapter's matrices are not among the files the key names
 		return compute()
 	}
 	var shape []int
 	switch o.Pool {
 	case CLS, Mean:
-		shape = []int{len(texts), m.Config.Dim}
+		shape = []int{len(texts), m.Hidden()}
 	default:
 		return compute() // the unpooled width depends on the longest sentence: not cached
 	}
-	key := cache.NewKey("features").Files(m.Dir, "config.json", "model.safetensors", "model.safetensors.index.json", "tokenizer.json", "vocab.txt").
-		Values(string(o.Pool), maxLen, m.Compute.String()).Texts(texts)
+	key := cache.NewKey("features").Files(m.Origin(), "config.json", "model.safetensors", "model.safetensors.index.json", "tokenizer.json", "vocab.txt").
+		Values(string(o.Pool), maxLen, w.Compute.String()).Texts(texts)
 	return cached(key, shape, o, "embed", len(texts), "sentences", compute)
 }
 
@@ -136,7 +151,7 @@ func label(o Options, what string) string {
 }
 
 // Encoded is Text on sentences already encoded (special tokens included, not padded).
-func Encoded(b compute.Backend, m *distilbert.Model, tok *tokenize.Tokenizer, ids [][]int, o Options) (*Matrix, error) {
+func Encoded(b compute.Backend, m Encoder, tok *tokenize.Tokenizer, ids [][]int, o Options) (*Matrix, error) {
 	o = o.withDefaults()
 	if o.Pool != CLS && o.Pool != Mean && o.Pool != None {
 		return nil, fmt.Errorf("features: pool %q: want %q, %q or %q", o.Pool, CLS, Mean, None)
@@ -149,12 +164,12 @@ func Encoded(b compute.Backend, m *distilbert.Model, tok *tokenize.Tokenizer, id
 	sort.SliceStable(order, func(a, b int) bool { return len(ids[order[a]]) < len(ids[order[b]]) })
 	longest := 0
 	for i, row := range ids {
-		if len(row) > m.Config.MaxPositionEmbeddings {
-			return nil, fmt.Errorf("features: sentence %d has %d tokens, more than max_position_embeddings %d", i, len(row), m.Config.MaxPositionEmbeddings)
+		if len(row) > m.MaxPositions() {
+			return nil, fmt.Errorf("features: sentence %d has %d tokens, more than max_position_embeddings %d", i, len(row), m.MaxPositions())
 		}
 		longest = max(longest, len(row))
 	}
-	dim := m.Config.Dim
+	dim := m.Hidden()
 	pooled := o.Pool != None
 	shape := []int{n, longest, dim}
 	if pooled {
@@ -166,16 +181,16 @@ func Encoded(b compute.Backend, m *distilbert.Model, tok *tokenize.Tokenizer, id
 	}
 	out := &Matrix{Data: make([]float32, size), Shape: shape}
 
-	exec, err := model.NewExec(b, m.Store, func(_ *model.Scope, ids, mask *Node) *Node {
+	exec, err := model.NewExec(b, m.Weights().Store, func(_ *model.Scope, ids, mask *Node) *Node {
+		h := m.Encode(ids, mask)
 		switch o.Pool {
-		case CLS:
-			return m.CLS(ids, mask)
+		case CLS: // last_hidden_state[:, 0], for BERT as for DistilBERT (not BERT's pooler)
+			return Squeeze(Slice(h, AxisRange(), AxisElem(0)), 1)
 		case Mean:
-			h := m.Encode(ids, mask)
 			w := ConvertDType(InsertAxes(mask, -1), h.DType()) // [batch, seq, 1]: 1 on the sentence's tokens
 			return Div(ReduceSum(Mul(h, w), 1), ReduceSum(w, 1))
 		}
-		return m.Encode(ids, mask)
+		return h
 	})
 	if err != nil {
 		return nil, err
@@ -194,7 +209,7 @@ func Encoded(b compute.Backend, m *distilbert.Model, tok *tokenize.Tokenizer, id
 		if err != nil {
 			return nil, err
 		}
-		if cols := in[0].Shape().Dimensions[1]; cols > m.Config.MaxPositionEmbeddings { // a multiple of 8 past the table
+		if cols := in[0].Shape().Dimensions[1]; cols > m.MaxPositions() { // a multiple of 8 past the table
 			if in, err = (collate.WithPadding{Tokenizer: tok, PadToMultipleOf: 1}).Pad(batch); err != nil {
 				return nil, err
 			}

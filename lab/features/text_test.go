@@ -14,14 +14,19 @@ import (
 
 	"github.com/go-translab/translab/data"
 	"github.com/go-translab/translab/lab/backend"
+	"github.com/go-translab/translab/lab/bert"
 	"github.com/go-translab/translab/lab/distilbert"
 	"github.com/go-translab/translab/lab/npy"
 	"github.com/go-translab/translab/lab/reference"
 	"github.com/go-translab/translab/lab/tokenize"
 )
 
-// modelTestdata holds the goldens these tests share with the model's own parity tests.
-var modelTestdata = filepath.Join("..", "distilbert", "testdata")
+// modelTestdata and bertTestdata hold the goldens these tests share with the models' own parity
+// tests.
+var (
+	modelTestdata = filepath.Join("..", "distilbert", "testdata")
+	bertTestdata  = filepath.Join("..", "bert", "testdata")
+)
 
 func testBackend(t testing.TB) compute.Backend {
 	t.Helper()
@@ -108,7 +113,7 @@ func TestBERTRealWeights(t *testing.T) {
 		IDs       [][]int  `json:"ids"`
 		SHA256    string   `json:"model_safetensors_sha256"`
 	}
-	raw, err := os.ReadFile(filepath.Join(modelTestdata, "minilm", "golden.json"))
+	raw, err := os.ReadFile(filepath.Join(bertTestdata, "minilm", "golden.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +136,7 @@ func TestBERTRealWeights(t *testing.T) {
 			t.Errorf("sentence %d: ids %v, HF %v", i, got, meta.IDs[i])
 		}
 	}
-	m, err := distilbert.LoadDir(dir, distilbert.NoHead)
+	m, err := bert.LoadDir(dir, bert.NoHead)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +145,7 @@ func TestBERTRealWeights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := relErr(clsM.Data, readNpy(t, filepath.Join(modelTestdata, "minilm", "cls.npy")).F32); !(e <= 1e-4) {
+	if e := relErr(clsM.Data, readNpy(t, filepath.Join(bertTestdata, "minilm", "cls.npy")).F32); !(e <= 1e-4) {
 		t.Errorf("[CLS] vectors %v: relative error %.3g > 1e-4", clsM.Shape, e)
 	} else {
 		t.Logf("[CLS]: %.2g", e)
@@ -160,7 +165,7 @@ func TestBERTRealWeights(t *testing.T) {
 			mean[i*d+j] = float32(float64(mean[i*d+j]) / math.Sqrt(norm))
 		}
 	}
-	if e := relErr(mean, readNpy(t, filepath.Join(modelTestdata, "minilm", "mean_normalized.npy")).F32); !(e <= 1e-4) {
+	if e := relErr(mean, readNpy(t, filepath.Join(bertTestdata, "minilm", "mean_normalized.npy")).F32); !(e <= 1e-4) {
 		t.Errorf("sentence embeddings: relative error %.3g > 1e-4", e)
 	} else {
 		t.Logf("sentence embeddings: %.2g", e)
@@ -182,7 +187,7 @@ func TestBERTRealWeights(t *testing.T) {
 // TestFeaturesMeanPool: Mean is the mean of the last hidden states over each sentence's own
 // tokens, whatever the padding of its batch.
 func TestFeaturesMeanPool(t *testing.T) {
-	m, err := distilbert.LoadDir(filepath.Join(modelTestdata, "bert-tiny"), distilbert.NoHead)
+	m, err := bert.LoadDir(filepath.Join(bertTestdata, "bert-tiny"), bert.NoHead)
 	if err != nil {
 		t.Fatal(err)
 	}

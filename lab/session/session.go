@@ -5,12 +5,13 @@
 //
 //	s, err := session.Setup(ctx, session.Sentiment(os.Getenv("LAB_DEMO") == "1"))
 //	tok, err := s.Tokenizer()
-//	m, err := s.DistilBERT()
+//	m, err := s.Encoder()      // DistilBERT or BERT, as the checkpoint is
 //	ds, err := s.Dataset(ctx, "rotten_tomatoes")
 package session
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,8 +23,10 @@ import (
 
 	"github.com/go-translab/translab/data"
 	"github.com/go-translab/translab/lab/backend"
+	"github.com/go-translab/translab/lab/bert"
 	"github.com/go-translab/translab/lab/clip"
 	"github.com/go-translab/translab/lab/distilbert"
+	"github.com/go-translab/translab/lab/features"
 	"github.com/go-translab/translab/lab/hub"
 	"github.com/go-translab/translab/lab/imageproc"
 	"github.com/go-translab/translab/lab/show"
@@ -70,7 +73,7 @@ var (
 )
 
 // Sentiment is Exercises 1 and 2: distilbert-base-uncased on Rotten Tomatoes. Change Model for
-// another BERT-family encoder.
+// another DistilBERT or a BERT checkpoint (bert-base-uncased, MiniLM, …).
 func Sentiment(demo bool) Options {
 	return Options{Demo: demo, Model: "distilbert-base-uncased", Dataset: "rotten_tomatoes", kind: textKind}
 }
@@ -169,10 +172,49 @@ func (s *Session) Banner(exercise string) show.Text {
 // Tokenizer loads the model's tokenizer (tokenizer.json, or a BERT vocab.txt).
 func (s *Session) Tokenizer() (*tokenize.Tokenizer, error) { return tokenize.Load(s.ModelDir) }
 
-// DistilBERT loads the encoder (DistilBertModel, or a BERT-family encoder read into the same
-// blocks), without a classification head.
+// Encoder loads the session's model as the text encoder its checkpoint is — DistilBertModel or
+// BertModel — without a classification head.
+func (s *Session) Encoder() (features.Encoder, error) { return LoadEncoder(s.ModelDir) }
+
+// DistilBERT loads the encoder when the session's model is a DistilBERT (Encoder takes either).
 func (s *Session) DistilBERT() (*distilbert.Model, error) {
 	return distilbert.LoadDir(s.ModelDir, distilbert.NoHead)
+}
+
+// LoadEncoder loads the text encoder in an HF directory, as its config's model_type says, without
+// a classification head.
+func LoadEncoder(dir string) (features.Encoder, error) {
+	kind, err := ModelType(dir)
+	if err != nil {
+		return nil, err
+	}
+	if kind == "bert" {
+		return bert.LoadDir(dir, bert.NoHead)
+	}
+	return distilbert.LoadDir(dir, distilbert.NoHead)
+}
+
+// ModelType is the model_type of the text model in an HF directory: "distilbert" or "bert", the two
+// the lab runs (a config without one is taken for DistilBERT, whose loader accepts that).
+func ModelType(dir string) (string, error) {
+	path := filepath.Join(dir, "config.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("session: %w", err)
+	}
+	var c struct {
+		ModelType string `json:"model_type"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return "", fmt.Errorf("session: %s: not valid JSON: %w", path, err)
+	}
+	switch c.ModelType {
+	case "", "distilbert":
+		return "distilbert", nil
+	case "bert":
+		return "bert", nil
+	}
+	return "", fmt.Errorf("session: %s: model_type %q: the lab runs DistilBERT (\"distilbert\") and BERT (\"bert\") checkpoints", path, c.ModelType)
 }
 
 // CLIP loads CLIPModel.
@@ -197,7 +239,7 @@ func (s *Session) Notef(format string, args ...any) {
 	io.WriteString(s.Out, msg)
 }
 
-// ModelDir resolves a DistilBERT/BERT-family model — a hub id or an HF directory — to its local
+// ModelDir resolves a DistilBERT or BERT model — a hub id or an HF directory — to its local
 // directory, fetching into the shared hub cache when needed (the CLI's embed and classify).
 func ModelDir(ctx context.Context, c *hub.Client, idOrDir string) (string, error) {
 	return hub.Resolve(ctx, c, idOrDir, textKind.files...)

@@ -15,7 +15,7 @@ import (
 
 func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("classify", "--model DIR_OR_HUB_ID [--adapter DIR] [--labels a,b] --input TEXTFILE", stderr)
-	modelID := fs.String("model", "", "a fine-tuned DistilBertForSequenceClassification (e.g. ex2's OUTPUT_DIR/best), or with --adapter its base encoder")
+	modelID := fs.String("model", "", "a fine-tuned DistilBertForSequenceClassification or BertForSequenceClassification (e.g. ex2's OUTPUT_DIR/best), or with --adapter its base encoder")
 	adapter := fs.String("adapter", "", "a PEFT LoRA adapter that saved its head (ex2 --lora's OUTPUT_DIR/adapter)")
 	labels := fs.String("labels", "", "comma-separated label names, in id order (default: the model's id2label)")
 	input := fs.String("input", "", "text file, one sentence per line")

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/go-translab/translab/lab/backend"
+	"github.com/go-translab/translab/lab/bert"
 	"github.com/go-translab/translab/lab/distilbert"
 	"github.com/go-translab/translab/lab/features"
 	"github.com/go-translab/translab/lab/hub"
@@ -17,7 +18,7 @@ import (
 
 func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("embed", "--model DIR_OR_HUB_ID --input TEXTFILE --out OUT.npy [--pool cls|mean|none] [--max-length N] [--batch N] [--dtype float32|bf16]", stderr)
-	modelID := fs.String("model", "", "HF-format DistilBERT (or BERT-family) directory or hub id (e.g. distilbert-base-uncased)")
+	modelID := fs.String("model", "", "HF-format DistilBERT or BERT directory or hub id (e.g. distilbert-base-uncased, sentence-transformers/all-MiniLM-L6-v2)")
 	input := fs.String("input", "", "text file, one sentence per line")
 	out := fs.String("out", "", "output .npy file (float32)")
 	pool := fs.String("pool", "cls", "cls: [N, dim] [CLS] vectors; mean: [N, dim] means over each sentence's tokens (sentence-transformers' pooling); none: [N, L, dim] last hidden states, zero at padding")
@@ -47,11 +48,16 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	m, err := distilbert.LoadDir(dir, distilbert.NoHead)
+	m, err := session.LoadEncoder(dir)
 	if err != nil {
 		return err
 	}
-	m.Compute = compute
+	switch m := m.(type) { // the matmuls' dtype is each model's own field
+	case *distilbert.Model:
+		m.Compute = compute
+	case *bert.Model:
+		m.Compute = compute
+	}
 	tok, err := tokenize.Load(dir)
 	if err != nil {
 		return err

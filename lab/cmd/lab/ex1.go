@@ -13,7 +13,7 @@ import (
 func runEx1(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("ex1", "[--demo] [--model ID_OR_DIR] [--samples 5] [--seed 42] [--inspect 0] [--batch 32] [--C 1]", stderr)
 	demo := fs.Bool("demo", false, "run on the embedded demo fixtures (also the fallback when the hub is unreachable and nothing is cached)")
-	modelID := fs.String("model", ex1.SeedModel, "DistilBERT or another BERT-family encoder: hub id or HF directory")
+	modelID := fs.String("model", ex1.SeedModel, "the encoder, a DistilBERT or BERT checkpoint: hub id or HF directory")
 	samples := fs.Int("samples", 5, "random training samples to show (1.1)")
 	seed := fs.Uint64("seed", 42, "seed of the random samples")
 	inspect := fs.Int("inspect", 0, "training sentence whose tokens and model output to show (1.2)")

@@ -14,9 +14,9 @@ import (
 )
 
 func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("ex2", "[--demo] [--output-dir DIR] [--learning-rate 5e-5] [--batch-size 16] [--epochs 3] [--weight-decay 0.01] [--warmup-steps N | --warmup-ratio R] [--patience N] [--metric balanced_accuracy] [--seed 42] [--resume] [--lora [--lora-rank 8]]", stderr)
+	fs := newFlags("ex2", "[--demo] [--model ID_OR_DIR] [--output-dir DIR] [--learning-rate 5e-5] [--batch-size 16] [--epochs 3] [--weight-decay 0.01] [--warmup-steps N | --warmup-ratio R] [--patience N] [--metric balanced_accuracy] [--seed 42] [--resume] [--lora [--lora-rank 8]]", stderr)
 	demo := fs.Bool("demo", false, "run on the embedded demo fixtures (also the fallback when the hub is unreachable and nothing is cached)")
-	modelID := fs.String("model", ex1.SeedModel, "the encoder to fine-tune: hub id or HF directory")
+	modelID := fs.String("model", ex1.SeedModel, "the encoder to fine-tune, a DistilBERT or BERT checkpoint (hub id or HF directory); it is trained and exported in its own architecture")
 	out := fs.String("output-dir", "ex2-output", "checkpoints, and the best model exported in OUTPUT_DIR/best")
 	lr := fs.Float64("learning-rate", 0, "AdamW learning rate (0: 5e-5; the demo's random tiny model uses 5e-3)")
 	batch := fs.Int("batch-size", 0, "training batch size (0: 16; the demo uses 32)")
@@ -29,7 +29,7 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	metric := fs.String("metric", "balanced_accuracy", "metric for the best model: loss, accuracy, balanced_accuracy, f1, precision or recall")
 	seed := fs.Uint64("seed", 42, "seed of the shuffling, the dropout and the new head")
 	resume := fs.Bool("resume", false, "continue from the last checkpoint in --output-dir")
-	lora := fs.Bool("lora", false, "train LoRA side paths on q_lin and v_lin and the head instead of every weight (HF peft's default; learning rate ×10)")
+	lora := fs.Bool("lora", false, "train LoRA side paths on the attention's query and value projections (q_lin, v_lin in DistilBERT; query, value in BERT) and the head instead of every weight (HF peft's default; learning rate ×10)")
 	loraRank := fs.Int("lora-rank", 8, "with --lora: the rank r (alpha is 2r)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -81,7 +81,7 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	m, err := s.DistilBERT()
+	m, err := s.Encoder()
 	if err != nil {
 		return err
 	}

@@ -97,6 +97,9 @@ func runEx3(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err != nil {
 			return err
 		}
+		if s.ModelID != defaultCLIP {
+			ev.Seed = 0 // the seed lab's accuracies are ViT-B/16's: not a reference for another model
+		}
 		cm, err := ev.Confusion()
 		if err != nil {
 			return err

@@ -32,12 +32,12 @@ var verbs = map[string]runFunc{
 
 var summaries = map[string]string{
 	"tokenize":   "text file → token ids, one JSON line per input line",
-	"embed":      "text file → DistilBERT features in a .npy file",
+	"embed":      "text file → DistilBERT or BERT features in a .npy file",
 	"fetch":      "download models or datasets into the hub cache, for working offline",
 	"bench":      "measure the lab's workloads on this machine",
-	"ex1":        "Exercise 1: Rotten Tomatoes, DistilBERT [CLS] features + Linear SVM",
+	"ex1":        "Exercise 1: Rotten Tomatoes, [CLS] features of DistilBERT (or --model) + Linear SVM",
 	"svm":        "fit a Linear SVM (scikit-learn's LinearSVC) on .npy features and predict",
-	"ex2":        "Exercise 2: fine-tune DistilBERT (all weights, or LoRA) on Rotten Tomatoes with a Trainer, export the best model",
+	"ex2":        "Exercise 2: fine-tune DistilBERT (or --model) on Rotten Tomatoes with a Trainer (all weights, or LoRA), export the best model",
 	"ex3":        "Exercise 3: CLIP zero-shot classification (ImageNette, Tiny ImageNet, EuroSAT), then few-shot adaptation (ex3 adapt)",
 	"clip-embed": "texts or images → CLIP embeddings (L2-normalised) in a .npy file",
 	"classify":   "label sentences with a fine-tuned classifier (ex2's export, or a base model and a LoRA adapter)",

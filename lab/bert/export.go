@@ -1,0 +1,61 @@
+package bert
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/go-translab/translab/lab/atomicfile"
+)
+
+// NewForSequenceClassification is AutoModelForSequenceClassification.from_pretrained(dir,
+// id2label=…) for a BERT checkpoint: BertModel in dir (its pooler included) with a fresh
+// classifier of len(labels) outputs, initialised as HF does.
+func NewForSequenceClassification(dir string, labels []string, seed uint64) (*Model, error) {
+	m, err := LoadDir(dir, NoHead)
+	if err != nil {
+		return nil, err
+	}
+	if len(labels) < 2 {
+		return nil, fmt.Errorf("bert: a classifier needs at least two labels, got %q", labels)
+	}
+	cfg := *m.Config
+	cfg.ID2Label, cfg.Label2ID = map[string]string{}, map[string]int{}
+	for i, name := range labels {
+		cfg.ID2Label[fmt.Sprint(i)], cfg.Label2ID[name] = name, i
+	}
+	m.Config = &cfg
+	m.InitHead(seed)
+	return m, nil
+}
+
+// SavePretrained writes m as an HF directory that this project and transformers both load —
+// BertForSequenceClassification.from_pretrained(dir) finds every key it expects and no other:
+// config.json (model_type "bert", architectures, id2label), model.safetensors with
+// BertForSequenceClassification's names, and the tokenizer files found in tokenizerDir. An
+// existing export is replaced only by a complete one (atomicfile.ReplaceDir).
+func (m *Model) SavePretrained(dir, tokenizerDir string) error {
+	if !m.HasHead || !m.HasPooler {
+		return fmt.Errorf("bert: %s: only a BertForSequenceClassification (pooler and classifier) is exported", dir)
+	}
+	return atomicfile.ReplaceDir(dir, func(tmp string) error {
+		cfg := *m.Config
+		cfg.Architectures = []string{"BertForSequenceClassification"}
+		if err := cfg.Save(filepath.Join(tmp, "config.json")); err != nil {
+			return err
+		}
+		if err := m.Save(filepath.Join(tmp, "model.safetensors"), false); err != nil {
+			return err
+		}
+		for _, f := range []string{"tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"} {
+			raw, err := os.ReadFile(filepath.Join(tokenizerDir, f))
+			if err != nil {
+				continue // the tokenizer may come in either form
+			}
+			if err := atomicfile.WriteFile(filepath.Join(tmp, f), raw); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
