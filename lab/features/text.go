@@ -26,6 +26,9 @@ type Encoder interface {
 	// Encode builds last_hidden_state [batch, seq, hidden] of ids and mask [batch, seq] (int32;
 	// mask 0 at padding) over Weights().
 	Encode(ids, mask *Node) *Node
+	// Forward is model(input_ids, attention_mask).last_hidden_state on the host's tensors: what
+	// a notebook cell calls to look at one batch.
+	Forward(b compute.Backend, ids, mask *tensors.Tensor) (*tensors.Tensor, error)
 	Weights() weights.Params // the store Encode reads, the matmuls' dtype, any adapter
 	Hidden() int             // the hidden states' width
 	MaxPositions() int       // the longest sequence it reads
