@@ -17,17 +17,34 @@ import (
 // any, is untouched and no temporary file is left. A replaced file keeps its permissions; a new
 // one is 0644. Errors of the file system name path, never the temporary file, which the user
 // has never heard of.
-func Write(path string, write func(w io.Writer) error) (err error) {
+func Write(path string, write func(w io.Writer) error) error {
+	p, err := Prepare(path, write)
+	if err != nil {
+		return err
+	}
+	return p.Commit()
+}
+
+// Pending is a file written in full beside its target but not yet in place: a command that writes
+// several files prepares them all and commits them only when every one is complete, so that an
+// error leaves none of them — and none of the user's files replaced.
+type Pending struct {
+	path, tmp string
+}
+
+// Prepare writes what write produces to a synced temporary file beside path. Commit puts it in
+// place; Discard removes it.
+func Prepare(path string, write func(w io.Writer) error) (_ *Pending, err error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("%s is a directory; want a file name", path)
+		return nil, fmt.Errorf("%s is a directory; want a file name", path)
 	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		if cerr := Check(path); cerr != nil {
-			return cerr // it says which: no directory, not a directory, not writable
+			return nil, cerr // it says which: no directory, not a directory, not writable
 		}
-		return pathError(path, err)
+		return nil, pathError(path, err)
 	}
 	defer func() {
 		if err != nil {
@@ -37,34 +54,43 @@ func Write(path string, write func(w io.Writer) error) (err error) {
 	}()
 	bw := bufio.NewWriterSize(tmp, 1<<20)
 	if err := write(bw); err != nil {
-		return tmpError(path, tmp.Name(), err)
+		return nil, tmpError(path, tmp.Name(), err)
 	}
 	if err := bw.Flush(); err != nil {
-		return tmpError(path, tmp.Name(), err)
+		return nil, tmpError(path, tmp.Name(), err)
 	}
 	mode := os.FileMode(0o644)
 	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
 		mode = st.Mode().Perm()
 	}
 	if err := tmp.Chmod(mode); err != nil {
-		return pathError(path, err)
+		return nil, pathError(path, err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return pathError(path, fmt.Errorf("syncing: %w", err))
+		return nil, pathError(path, fmt.Errorf("syncing: %w", err))
 	}
 	if err := tmp.Close(); err != nil {
-		return pathError(path, err)
+		return nil, pathError(path, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return pathError(path, err)
+	return &Pending{path: path, tmp: tmp.Name()}, nil
+}
+
+// Commit renames the prepared file over its target.
+func (p *Pending) Commit() error {
+	if err := os.Rename(p.tmp, p.path); err != nil {
+		os.Remove(p.tmp)
+		return pathError(p.path, err)
 	}
 	// Persist the rename itself; best effort, as some filesystems refuse to sync a directory.
-	if d, err := os.Open(dir); err == nil {
+	if d, err := os.Open(filepath.Dir(p.path)); err == nil {
 		d.Sync()
 		d.Close()
 	}
 	return nil
 }
+
+// Discard removes the prepared file; after a Commit it does nothing.
+func (p *Pending) Discard() { os.Remove(p.tmp) }
 
 // WriteFile is Write for content already in memory.
 func WriteFile(path string, data []byte) error {

@@ -178,39 +178,51 @@ func Decode(r io.Reader) (*Array, error) {
 // WriteFloat32 writes a float32 array to path atomically: a reader never sees half a file, and an
 // existing file is only replaced once the new one is complete.
 func WriteFloat32(path string, shape []int, data []float32) error {
-	return write(path, "<f4", shape, data, func(b []byte, v float32) { binary.LittleEndian.PutUint32(b, math.Float32bits(v)) })
+	return write(path, func(w io.Writer) error { return EncodeFloat32(w, shape, data) })
 }
 
 // WriteInt64 writes an int64 array to path atomically.
 func WriteInt64(path string, shape []int, data []int64) error {
-	return write(path, "<i8", shape, data, func(b []byte, v int64) { binary.LittleEndian.PutUint64(b, uint64(v)) })
+	return write(path, func(w io.Writer) error { return EncodeInt64(w, shape, data) })
 }
 
-func write[T float32 | int64](path, descr string, shape []int, data []T, put func([]byte, T)) error {
+// EncodeFloat32 writes a float32 array in the .npy format to w; with atomicfile.Prepare it lets a
+// command write several files and put them in place only once all of them are complete.
+func EncodeFloat32(w io.Writer, shape []int, data []float32) error {
+	return encode(w, "<f4", shape, data, func(b []byte, v float32) { binary.LittleEndian.PutUint32(b, math.Float32bits(v)) })
+}
+
+// EncodeInt64 writes an int64 array in the .npy format to w.
+func EncodeInt64(w io.Writer, shape []int, data []int64) error {
+	return encode(w, "<i8", shape, data, func(b []byte, v int64) { binary.LittleEndian.PutUint64(b, uint64(v)) })
+}
+
+func write(path string, enc func(io.Writer) error) error {
+	if err := atomicfile.Write(path, enc); err != nil {
+		return fmt.Errorf("npy: %w", err) // atomicfile's errors name the path
+	}
+	return nil
+}
+
+func encode[T float32 | int64](w io.Writer, descr string, shape []int, data []T, put func([]byte, T)) error {
 	n := 1
 	for _, d := range shape {
 		n *= d
 	}
 	if n != len(data) {
-		return fmt.Errorf("npy: %s: shape %v needs %d values, got %d", path, shape, n, len(data))
+		return fmt.Errorf("shape %v needs %d values, got %d", shape, n, len(data))
 	}
 	var zero T
 	width := int(unsafe.Sizeof(zero))
-	err := atomicfile.Write(path, func(w io.Writer) error {
-		if err := writeHeader(w, descr, shape); err != nil {
-			return err
-		}
-		buf := make([]byte, width*len(data))
-		for i, v := range data {
-			put(buf[width*i:], v)
-		}
-		_, err := w.Write(buf)
+	if err := writeHeader(w, descr, shape); err != nil {
 		return err
-	})
-	if err != nil {
-		return fmt.Errorf("npy: %s: %w", path, err)
 	}
-	return nil
+	buf := make([]byte, width*len(data))
+	for i, v := range data {
+		put(buf[width*i:], v)
+	}
+	_, err := w.Write(buf)
+	return err
 }
 
 func writeHeader(w io.Writer, descr string, shape []int) error {
