@@ -103,7 +103,11 @@ func Decode(r io.Reader) (*Array, error) {
 	if s == nil {
 		return nil, fmt.Errorf("header has no 'shape': %q", h)
 	}
+	// The element count is multiplied out with a bound at every step: a shape whose product
+	// overflows would otherwise pass as small, or negative.
+	const maxElems = 1 << 34
 	a := &Array{Shape: []int{}}
+	n := 1
 	for _, part := range strings.Split(s[1], ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -114,21 +118,21 @@ func Decode(r io.Reader) (*Array, error) {
 			return nil, fmt.Errorf("bad dimension %q in shape", part)
 		}
 		a.Shape = append(a.Shape, d)
-	}
-	n := a.Size()
-	if n > 1<<34 {
-		return nil, fmt.Errorf("shape %v is implausibly large", a.Shape)
+		if d > 0 && n > maxElems/d {
+			return nil, fmt.Errorf("shape (%s) is implausibly large", s[1])
+		}
+		n *= d
 	}
 	if len(descr) < 3 || (descr[0] != '<' && descr[0] != '|' && descr[0] != '=') {
 		return nil, fmt.Errorf("dtype %q: only little-endian arrays are supported", descr)
 	}
 	kind, size := descr[1], descr[2:]
 	width, err := strconv.Atoi(size)
-	if err != nil {
+	if err != nil || !supported(kind, width) {
 		return nil, fmt.Errorf("dtype %q is not supported", descr)
 	}
-	raw := make([]byte, n*width)
-	if _, err := io.ReadFull(r, raw); err != nil {
+	raw, err := readData(r, n*width)
+	if err != nil {
 		return nil, fmt.Errorf("data holds fewer than the %d elements of shape %v", n, a.Shape)
 	}
 	le := binary.LittleEndian
@@ -173,6 +177,38 @@ func Decode(r io.Reader) (*Array, error) {
 		return nil, fmt.Errorf("dtype %q is not supported", descr)
 	}
 	return a, nil
+}
+
+// supported says whether Decode converts a dtype, checked before anything is allocated for it.
+func supported(kind byte, width int) bool {
+	switch kind {
+	case 'f':
+		return width == 4 || width == 8
+	case 'i', 'u', 'b':
+		return width == 1 || width == 2 || width == 4 || width == 8
+	}
+	return false
+}
+
+// readData reads n bytes, allocating no more than the input delivers plus one chunk: a short file
+// that claims a huge shape fails after reading what it holds, not after allocating its claim.
+func readData(r io.Reader, n int) ([]byte, error) {
+	const chunk = 64 << 20
+	buf := make([]byte, 0, min(n, chunk))
+	for len(buf) < n {
+		next := min(n-len(buf), chunk)
+		if cap(buf)-len(buf) < next {
+			grown := make([]byte, len(buf), min(n, 2*cap(buf)+next))
+			copy(grown, buf)
+			buf = grown
+		}
+		m, err := io.ReadFull(r, buf[len(buf):len(buf)+next])
+		buf = buf[:len(buf)+m]
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
 }
 
 // WriteFloat32 writes a float32 array to path atomically: a reader never sees half a file, and an
