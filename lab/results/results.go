@@ -44,7 +44,8 @@ type Run struct {
 	Times       map[string]float64 `json:"times,omitempty"`
 	// Metrics are the numbers the run printed, named "split/metric" or "dataset/metric".
 	Metrics map[string]float64 `json:"metrics"`
-	Seeds   map[string]uint64  `json:"seeds,omitempty"`
+	// Seeds are every seed the run drew from; {} says it drew none (zero-shot is deterministic).
+	Seeds map[string]uint64 `json:"seeds"`
 	// Options are the settings as given (command-line flags, or a notebook's knobs), as text.
 	Options  map[string]string `json:"options,omitempty"`
 	Backend  Backend           `json:"backend"`
@@ -94,7 +95,7 @@ type Versions struct {
 func New(exercise string) *Run {
 	return &Run{
 		Format: Format, Exercise: exercise, Started: time.Now().UTC().Truncate(time.Millisecond),
-		Metrics: map[string]float64{}, Versions: BuildVersions(),
+		Metrics: map[string]float64{}, Seeds: map[string]uint64{}, Versions: BuildVersions(),
 	}
 }
 

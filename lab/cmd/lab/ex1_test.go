@@ -12,9 +12,14 @@ import (
 
 func TestEx1Demo(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	stdout, stderr, code := runLab(t, "ex1", "--demo")
+	manifest := filepath.Join(t.TempDir(), "r.json")
+	stdout, stderr, code := runLab(t, "ex1", "--demo", "--results", manifest)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	run := checkManifest(t, manifest, "ex1", "validation/accuracy", "test/accuracy", "test/pos/f1", "test/macro avg/f1")
+	if run.Seeds["samples"] != 42 || run.Options["C"] != "1" || !strings.Contains(stderr, "lab ex1: results in "+manifest) {
+		t.Errorf("seeds %v, options %v, stderr %q", run.Seeds, run.Options, stderr)
 	}
 	for _, want := range []string{
 		"DEMO", "Exercise 1.1 — 5 random training samples", "Exercise 1.2 — tokens", "[CLS]",

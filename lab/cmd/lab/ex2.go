@@ -38,6 +38,9 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		oneOf("metric", "loss", "accuracy", "balanced_accuracy", "f1", "precision", "recall"))...); err != nil {
 		return err
 	}
+	if err := checkDatasetRef("dataset", *dataset, []string{"rotten_tomatoes"}); err != nil {
+		return err
+	}
 	so := session.Sentiment(*ef.demo)
 	so.Dataset = *dataset
 	s, run, err := ef.setup(ctx, "ex2", so, stderr)

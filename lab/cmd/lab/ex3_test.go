@@ -1,15 +1,20 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestEx3ZeroShotDemo(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	stdout, stderr, code := runLab(t, "ex3", "zero-shot", "--demo", "--limit", "20")
+	manifest := filepath.Join(t.TempDir(), "r.json")
+	stdout, stderr, code := runLab(t, "ex3", "zero-shot", "--demo", "--limit", "20", "--results", manifest)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if run := checkManifest(t, manifest, "ex3 zero-shot", "imagenette/top1", "tinyimagenet/top5", "eurosat/top1"); len(run.Datasets) != 3 {
+		t.Errorf("datasets %+v", run.Datasets)
 	}
 	for _, want := range []string{"DEMO", "Per-class accuracy — demo shapes (standing in for imagenette)", "Confusion matrix", "Most confused", "Zero-shot accuracy"} {
 		if !strings.Contains(stdout, want) {
@@ -33,10 +38,12 @@ func TestEx3ZeroShotDemo(t *testing.T) {
 func TestEx3AdaptDemo(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	out := t.TempDir()
-	stdout, stderr, code := runLab(t, "ex3", "adapt", "--demo", "--epochs", "2", "--out", out)
+	manifest := filepath.Join(t.TempDir(), "r.json")
+	stdout, stderr, code := runLab(t, "ex3", "adapt", "--demo", "--epochs", "2", "--out", out, "--results", manifest)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
+	checkManifest(t, manifest, "ex3 adapt", "zero-shot/accuracy", "linear-probe/accuracy", "lora/balanced_accuracy")
 	for _, want := range []string{"DEMO", "Few-shot problem — demo shapes", "Training history", "Adapting CLIP — demo shapes (standing in for eurosat), 16 shots per class, 48 held-out images",
 		"zero-shot (a centered satellite photo of {}.)", "linear probe (LinearSVC(C=1, ", "zero-shot-initialised head", "LayerNorm tuning", "BitFit", "LoRA r=8", "LoRA adapter (PEFT format): " + out + "/lora/adapter", "prompt learning (CoOp", "learned prompt context: " + out + "/prompt/prompt_learner.safetensors"} {
 		if !strings.Contains(stdout, want) {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/go-translab/translab/lab/atomicfile"
 )
@@ -156,7 +157,8 @@ func outDir(name string) rule {
 func checkOutDir(dir string) error {
 	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
 		st, err := os.Stat(p)
-		if errors.Is(err, os.ErrNotExist) {
+		// ENOTDIR: a file stands where a folder of the path would be; the walk up finds it.
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			if parent := filepath.Dir(p); parent != p {
 				continue
 			}
