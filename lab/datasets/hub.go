@@ -77,6 +77,7 @@ func Load(ctx context.Context, c *hub.Client, spec Spec, splits ...string) (*Dat
 		if derr != nil {
 			return nil, fmt.Errorf("%w (read from the cache, since: %v)", derr, err)
 		}
+		d.Commit = filepath.Base(dir) // a snapshot folder is named by its commit
 		return d, nil
 	}
 	layout, err := findSplits(spec, files)
