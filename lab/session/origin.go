@@ -2,6 +2,7 @@ package session
 
 import (
 	"bufio"
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -39,13 +40,17 @@ func origin(dir string) (id, revision string) {
 
 // gitRemote reads the url of remote "origin" from a git config file.
 func gitRemote(config string) string {
-	f, err := os.Open(config)
+	raw, err := os.ReadFile(config)
 	if err != nil {
 		return ""
 	}
-	defer f.Close()
+	return parseGitRemote(raw)
+}
+
+// parseGitRemote finds the dataset id in the url of remote "origin" of a git config.
+func parseGitRemote(raw []byte) string {
 	inOrigin := false
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(raw))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if strings.HasPrefix(line, "[") {
@@ -56,7 +61,7 @@ func gitRemote(config string) string {
 		if !inOrigin || !ok || strings.TrimSpace(key) != "url" {
 			continue
 		}
-		if m := datasetURL.FindStringSubmatch(strings.TrimSpace(value)); m != nil {
+		if m := datasetURL.FindStringSubmatch(strings.TrimSpace(value)); m != nil && validID(m[1]) {
 			return m[1]
 		}
 	}
@@ -87,10 +92,29 @@ func gitHead(gitDir string) string {
 	if err != nil {
 		return ""
 	}
+	return packedRef(packed, ref)
+}
+
+// packedRef finds a ref's commit in a packed-refs file.
+func packedRef(packed []byte, ref string) string {
 	for _, line := range strings.Split(string(packed), "\n") {
 		if c, name, ok := strings.Cut(strings.TrimSpace(line), " "); ok && name == ref && commitHex.MatchString(c) {
 			return c
 		}
 	}
 	return ""
+}
+
+// validID applies the hub's rules for an id beyond its characters: no "..", no "--", and no part
+// starting with "." or "-".
+func validID(id string) bool {
+	if strings.Contains(id, "..") || strings.Contains(id, "--") {
+		return false
+	}
+	for _, part := range strings.Split(id, "/") {
+		if part == "" || part[0] == '.' || part[0] == '-' {
+			return false
+		}
+	}
+	return true
 }
