@@ -248,18 +248,37 @@ func Load(path string) (*Run, error) {
 }
 
 // Hash reads a file and returns its size and sha256; path is recorded as given.
-func Hash(path string) (File, error) {
+func Hash(path string) (File, error) { return HashCounting(path, nil) }
+
+// HashCounting is Hash that reports the bytes read as it goes, for a progress line over
+// gigabytes of weights or images.
+func HashCounting(path string, add func(n int64)) (File, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return File{}, err
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	var r io.Reader = f
+	if add != nil {
+		r = &counting{r: f, add: add}
+	}
+	n, err := io.Copy(h, r)
 	if err != nil {
 		return File{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return File{Path: path, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+type counting struct {
+	r   io.Reader
+	add func(int64)
+}
+
+func (c *counting) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.add(int64(n))
+	return n, err
 }
 
 // BuildVersions reads the versions of Go, the lab and the modules that compute (GoMLX, its

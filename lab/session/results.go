@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/go-translab/translab/lab/results"
+	"github.com/go-translab/translab/lab/show"
 )
 
 // Results starts the manifest of a run on this session. Saved, it records the backend that ran,
@@ -27,18 +28,20 @@ func (s *Session) Results(exercise string) *results.Run {
 
 func (s *Session) describe(r *results.Run) error {
 	r.Backend = results.Backend{Config: s.Choice.Config, Description: s.Choice.Description, Reason: s.Choice.Reason}
-	if p := pluginPath(s.Choice.Config); p != "" {
-		if f, err := results.Hash(p); err == nil {
-			r.Backend.Plugin = &f
-		}
-	}
 	r.Demo, r.DemoWhy = s.Demo, ""
 	if s.Demo {
 		r.DemoWhy = s.Why
 	}
+	hash := s.hasher()
+	defer hash.done()
+	if p := pluginPath(s.Choice.Config); p != "" {
+		if f, err := hash.file(p); err == nil {
+			r.Backend.Plugin = &f
+		}
+	}
 	model := results.Source{ID: s.ModelID, Dir: s.ModelDir, Revision: snapshotCommit(s.ModelDir)}
 	for _, name := range modelFiles(s.ModelDir, s.kind.files) {
-		f, err := results.Hash(filepath.Join(s.ModelDir, name))
+		f, err := hash.file(filepath.Join(s.ModelDir, name))
 		if err != nil {
 			return fmt.Errorf("model %s: %w", s.ModelID, err)
 		}
@@ -46,7 +49,24 @@ func (s *Session) describe(r *results.Run) error {
 	}
 	r.Model = &model
 
-	// One dataset may be cached under two names (its reference and the exercise's catalog name).
+	r.Datasets = nil
+	for _, d := range s.opened() {
+		src := results.Source{ID: d.sourceID(), Revision: d.Revision, Dir: d.Dir}
+		for _, p := range d.files() {
+			f, err := hash.file(p)
+			if err != nil {
+				return fmt.Errorf("dataset %s: %w", d.Title, err)
+			}
+			src.Files = append(src.Files, f)
+		}
+		r.Datasets = append(r.Datasets, src)
+	}
+	return nil
+}
+
+// opened lists the datasets the session opened, once each (one may be cached under its
+// reference and the exercise's catalog name), in a stable order.
+func (s *Session) opened() []*Dataset {
 	var opened []*Dataset
 	for _, d := range s.datasets {
 		if !slices.Contains(opened, d) {
@@ -54,25 +74,64 @@ func (s *Session) describe(r *results.Run) error {
 		}
 	}
 	slices.SortFunc(opened, func(a, b *Dataset) int { return strings.Compare(a.Ref, b.Ref) })
-	r.Datasets = nil
-	for _, d := range opened {
-		src := results.Source{ID: d.sourceID(), Revision: d.Revision, Dir: d.Dir}
-		for _, split := range d.Available {
-			sp, ok := d.Splits[split]
-			if !ok {
-				continue
-			}
-			for _, p := range sp.Files {
-				f, err := results.Hash(p)
-				if err != nil {
-					return fmt.Errorf("dataset %s: %w", d.Title, err)
-				}
-				src.Files = append(src.Files, f)
-			}
+	return opened
+}
+
+// files are the split files of a dataset that were opened.
+func (d *Dataset) files() []string {
+	var out []string
+	for _, split := range d.Available {
+		if sp, ok := d.Splits[split]; ok {
+			out = append(out, sp.Files...)
 		}
-		r.Datasets = append(r.Datasets, src)
 	}
-	return nil
+	return out
+}
+
+// hasher hashes the files a manifest lists, with one progress line when they are big enough to
+// take a while (gigabytes of images or weights).
+type hasher struct {
+	bar *show.Progress
+}
+
+func (s *Session) hasher() *hasher {
+	var total int64
+	var paths []string
+	paths = append(paths, modelFilesPaths(s.ModelDir, s.kind.files)...)
+	for _, d := range s.opened() {
+		paths = append(paths, d.files()...)
+	}
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil {
+			total += st.Size()
+		}
+	}
+	h := &hasher{}
+	if total > 256<<20 {
+		h.bar = show.NewProgress(s.Out, "results: sha256 of the files read", total, "B")
+	}
+	return h
+}
+
+func (h *hasher) file(p string) (results.File, error) {
+	if h.bar == nil {
+		return results.Hash(p)
+	}
+	return results.HashCounting(p, h.bar.Add)
+}
+
+func (h *hasher) done() {
+	if h.bar != nil {
+		h.bar.Done()
+	}
+}
+
+func modelFilesPaths(dir string, kindFiles []string) []string {
+	var out []string
+	for _, name := range modelFiles(dir, kindFiles) {
+		out = append(out, filepath.Join(dir, name))
+	}
+	return out
 }
 
 // sourceID names a dataset in a manifest: its hub id (also for a folder known to be a copy of

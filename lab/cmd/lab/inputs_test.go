@@ -327,6 +327,10 @@ func TestEx1LocalDatasetAndModel(t *testing.T) {
 		t.Errorf("the manifest lacks %+v", split)
 	}
 
+	if _, stderr, code := runLab(t, "ex1", "--dataset", rt, "--model", model, "--inspect", "34"); code != 2 || !strings.Contains(stderr, "--inspect 34: want < 34") {
+		t.Errorf("--inspect past the training split: exit %d, %q", code, stderr)
+	}
+
 	truncateFile(t, filepath.Join(rt, "validation.parquet"), 0.5)
 	os.Remove(out)
 	stdout, stderr, code = runLab(t, "ex1", "--dataset", rt, "--model", model, "--results", out)
@@ -397,4 +401,19 @@ func checkManifest(t *testing.T, path, exercise string, metrics ...string) *resu
 		}
 	}
 	return run
+}
+
+// --max-length past the model's position table is refused once the model's config is read, before
+// any sentence runs.
+func TestEmbedMaxLengthBound(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	model := localModel(t, false)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.txt")
+	os.WriteFile(in, []byte("a fine film .\n"), 0o644)
+	_, stderr, code := runLab(t, "embed", "--model", model, "--input", in, "--out", filepath.Join(dir, "o.npy"), "--max-length", "100000")
+	if code != 2 || !regexp.MustCompile(`--max-length 100000: want ≤ \d+, the model's max_position_embeddings`).MatchString(stderr) {
+		t.Errorf("exit %d, %q", code, stderr)
+	}
+	mustNotExist(t, "embed", filepath.Join(dir, "o.npy"))
 }
