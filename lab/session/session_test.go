@@ -70,3 +70,24 @@ func TestCLIPDemoDatasets(t *testing.T) {
 		t.Error("a dataset outside the catalog was opened")
 	}
 }
+
+// An unreachable hub (nothing listens at HF_ENDPOINT) is said as such, in one sentence that names
+// what was missing; the full cause is kept for a --verbose.
+func TestUnreachableHubFallsBack(t *testing.T) {
+	t.Setenv("HF_HUB_CACHE", t.TempDir())
+	t.Setenv("HF_HUB_OFFLINE", "")
+	t.Setenv("HF_ENDPOINT", "http://127.0.0.1:1")
+	o := CLIP(false)
+	o.Progress, o.CauseHint = io.Discard, "--verbose shows the full cause"
+	s, err := Setup(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const why = "the hub is unreachable and openai/clip-vit-base-patch16 is not cached"
+	if !s.Demo || s.Why != why || s.Cause == nil || !strings.Contains(s.Cause.Error(), "127.0.0.1:1") {
+		t.Fatalf("demo %v, why %q, cause %v", s.Demo, s.Why, s.Cause)
+	}
+	if b := string(s.Banner("Exercise 3")); !strings.Contains(b, "DEMO ("+why+"; --verbose shows the full cause)") {
+		t.Errorf("banner %q", b)
+	}
+}
