@@ -175,7 +175,7 @@ func TestLocalDatasetFolder(t *testing.T) {
 		t.Fatalf("manifest %+v", got)
 	}
 	want, _ := results.Hash(filepath.Join(rt, "train.parquet"))
-	if !slices.Contains(got.Datasets[0].Files, want) || len(got.Datasets[0].Files) != 3 {
+	if !slices.Contains(got.Datasets[0].Files, want) || len(got.Datasets[0].Files) != 4 { // the README and three splits
 		t.Errorf("dataset files %+v lack %+v", got.Datasets[0].Files, want)
 	}
 	weights, _ := results.Hash(filepath.Join(o.Model, "model.safetensors"))

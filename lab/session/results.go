@@ -77,9 +77,12 @@ func (s *Session) opened() []*Dataset {
 	return opened
 }
 
-// files are the split files of a dataset that were opened.
+// files are the files of a dataset that were read: its card, and the files of the splits opened.
 func (d *Dataset) files() []string {
 	var out []string
+	if d.Readme != "" {
+		out = append(out, d.Readme)
+	}
 	for _, split := range d.Available {
 		if sp, ok := d.Splits[split]; ok {
 			out = append(out, sp.Files...)

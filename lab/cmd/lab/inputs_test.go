@@ -319,7 +319,7 @@ func TestEx1LocalDatasetAndModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.Demo || run.Model.ID != model || len(run.Datasets) != 1 || run.Datasets[0].ID != rt || len(run.Datasets[0].Files) != 3 {
+	if run.Demo || run.Model.ID != model || len(run.Datasets) != 1 || run.Datasets[0].ID != rt || len(run.Datasets[0].Files) != 4 { // the README and three splits
 		t.Errorf("manifest: %+v", run)
 	}
 	split, _ := results.Hash(filepath.Join(rt, "validation.parquet"))
