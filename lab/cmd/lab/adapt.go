@@ -58,7 +58,7 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			}
 		}
 	}
-	name := *dataset
+	name := catalogCase(*dataset)
 	if err := checkDatasetRef("dataset", name, zeroshot.DatasetNames); err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ func runEx1(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := parse(fs, args, append(ef.rules(), atLeast("samples", 0, ""), anyNumber("seed"), atLeast("inspect", 0, ""), atLeast("batch", 1, ""), positive("C"))...); err != nil {
 		return err
 	}
+	*dataset = catalogCase(*dataset)
 	if err := checkDatasetRef("dataset", *dataset, []string{"rotten_tomatoes"}); err != nil {
 		return err
 	}

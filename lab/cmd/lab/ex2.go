@@ -38,6 +38,7 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		oneOf("metric", "loss", "accuracy", "balanced_accuracy", "f1", "precision", "recall"))...); err != nil {
 		return err
 	}
+	*dataset = catalogCase(*dataset)
 	if err := checkDatasetRef("dataset", *dataset, []string{"rotten_tomatoes"}); err != nil {
 		return err
 	}

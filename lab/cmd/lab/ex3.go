@@ -74,6 +74,7 @@ func runEx3ZeroShot(ctx context.Context, args []string, stdout, stderr io.Writer
 		tmpl = zeroshot.EnsembleTemplates
 	}
 	// Names are checked before anything is loaded, so a typo fails at once.
+	*o.dataset = catalogCase(*o.dataset)
 	names := []string{*o.dataset}
 	if *o.dataset == "all" {
 		names = zeroshot.DatasetNames
@@ -139,6 +140,17 @@ func runEx3ZeroShot(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	show.Show(stdout, summary)
 	return o.save(run, "ex3 zero-shot", stderr)
+}
+
+// catalogCase reads a catalog name in any case ("EuroSAT"); other references stay as typed, since
+// hub ids and paths are case-sensitive.
+func catalogCase(ref string) string {
+	if _, err := data.Lookup(strings.ToLower(ref)); err == nil {
+		if _, err := os.Stat(ref); err != nil {
+			return strings.ToLower(ref)
+		}
+	}
+	return ref
 }
 
 // checkDatasetRef refuses, before any work, a --dataset that names a catalog dataset the part

@@ -30,6 +30,9 @@ func TestEx3ZeroShotDemo(t *testing.T) {
 	if _, stderr, code := runLab(t, "ex3", "zero-shot", "--demo", "--templates", "fancy"); code == 0 || !strings.Contains(stderr, "--templates") {
 		t.Errorf("bad --templates: exit %d, %q", code, stderr)
 	}
+	if stdout, _, code := runLab(t, "ex3", "zero-shot", "--demo", "--limit", "2", "--dataset", "EuroSAT"); code != 0 || !strings.Contains(stdout, "standing in for eurosat") {
+		t.Errorf("a catalog name in another case: exit %d\n%s", code, stdout)
+	}
 	if _, stderr, code := runLab(t, "ex3", "zero-shot", "--dataset", "imagenet-22k"); code == 0 || !strings.Contains(stderr, "imagenette") {
 		t.Errorf("unknown dataset: exit %d, %q (the error should list the known ones)", code, stderr)
 	}
