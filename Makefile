@@ -56,16 +56,16 @@ demo:
 bench: lab
 	bin/lab bench embed
 
-## fuzz: run each fuzz target for a while (CI runs only their seed corpora, as part of test)
+## fuzz: run every fuzz target for FUZZTIME (10m each, about two hours; docs/reliability.md has the record). CI runs only their seed corpora, as part of test
+FUZZTIME ?= 10m
+FUZZ_TARGETS := lab/weights:FuzzOpen lab/weights:FuzzOpenTorch lab/weights:FuzzOpenTorchArchive lab/tokenize:FuzzLoad \
+	lab/tokenize:FuzzEncode lab/peft:FuzzAdapterConfig lab/datasets:FuzzOpen lab/imageproc:FuzzDecode lab/npy:FuzzDecode \
+	lab/results:FuzzDecode lab/session:FuzzOrigin lab/cmd/lab:FuzzDecodeLines
 fuzz:
-	$(GO) test -run XXX -fuzz '^FuzzOpen$$' -fuzztime 60s ./lab/weights/
-	$(GO) test -run XXX -fuzz FuzzLoad -fuzztime 60s ./lab/tokenize/
-	$(GO) test -run XXX -fuzz FuzzEncode -fuzztime 60s ./lab/tokenize/
-	$(GO) test -run XXX -fuzz FuzzAdapterConfig -fuzztime 60s ./lab/peft/
-	$(GO) test -run XXX -fuzz '^FuzzOpenTorch$$' -fuzztime 60s ./lab/weights/
-	$(GO) test -run XXX -fuzz FuzzOpenTorchArchive -fuzztime 60s ./lab/weights/
-	$(GO) test -run XXX -fuzz FuzzOpen -fuzztime 60s ./lab/datasets/
-	$(GO) test -run XXX -fuzz FuzzDecode -fuzztime 60s ./lab/imageproc/
+	@for t in $(FUZZ_TARGETS); do \
+		echo "$(GO) test -run XXX -fuzz '^$${t#*:}$$' -fuzztime $(FUZZTIME) ./$${t%%:*}/"; \
+		$(GO) test -run XXX -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) ./$${t%%:*}/ || exit 1; \
+	done
 
 ## gpu-bundle: build .gpu/ (lab + parity test binaries + small reference data) for docker/gpu-run.sh on a lent GPU
 gpu-bundle:

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -75,5 +76,43 @@ func TestReplaceDir(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(parent); len(entries) != 1 {
 		t.Fatalf("left behind: %v", entries)
+	}
+}
+
+// An error names the path the user gave, never the temporary file beside it.
+func TestErrorsNameTheTarget(t *testing.T) {
+	dir := t.TempDir()
+	for name, c := range map[string]struct {
+		path, want string
+	}{
+		"missing directory": {filepath.Join(dir, "no", "x.npy"), filepath.Join(dir, "no", "x.npy") + ": the directory " + filepath.Join(dir, "no") + " does not exist"},
+		"a directory":       {dir, dir + " is a directory"},
+		"under a file":      {filepath.Join(dir, "f", "x.npy"), "is not a directory"},
+	} {
+		if name == "under a file" {
+			os.WriteFile(filepath.Join(dir, "f"), nil, 0o644)
+		}
+		for _, err := range []error{WriteFile(c.path, []byte("x")), Check(c.path)} {
+			if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), ".tmp-") {
+				t.Errorf("%s: %v, want %q", name, err, c.want)
+			}
+		}
+	}
+	if os.Geteuid() != 0 { // root writes anywhere
+		ro := filepath.Join(dir, "ro")
+		os.Mkdir(ro, 0o555)
+		err := Check(filepath.Join(ro, "x.npy"))
+		if err == nil || !strings.Contains(err.Error(), "cannot create files in "+ro) || strings.Contains(err.Error(), ".tmp-") {
+			t.Errorf("read-only directory: %v", err)
+		}
+	}
+	if err := Check(filepath.Join(dir, "ok.npy")); err != nil {
+		t.Errorf("a writable directory: %v", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") || e.Name() == "ok.npy" {
+			t.Errorf("Check left %s behind", e.Name())
+		}
 	}
 }

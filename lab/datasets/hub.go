@@ -29,6 +29,9 @@ type Dataset struct {
 	LabelNames []string
 	// Available lists every split the repo has, including those not loaded.
 	Available []string
+	// Readme is the dataset card read for class names, "" when there is none: a file the
+	// data's meaning depends on, which a results manifest lists with the splits.
+	Readme string
 
 	where string // the repo id or folder, for errors
 }
@@ -77,6 +80,7 @@ func Load(ctx context.Context, c *hub.Client, spec Spec, splits ...string) (*Dat
 		if derr != nil {
 			return nil, fmt.Errorf("%w (read from the cache, since: %v)", derr, err)
 		}
+		d.Commit = filepath.Base(dir) // a snapshot folder is named by its commit
 		return d, nil
 	}
 	layout, err := findSplits(spec, files)
@@ -168,7 +172,7 @@ func OpenDir(spec Spec, dir string, splits ...string) (*Dataset, error) {
 // open picks the wanted splits of a layout, gets their files and opens them.
 // where names the dataset in errors: the repo id, or the folder.
 func open(where string, spec Spec, layout map[string][]string, readme string, get func(string) (string, error), want []string) (*Dataset, error) {
-	d := &Dataset{Spec: spec, Splits: map[string]*Split{}, where: where}
+	d := &Dataset{Spec: spec, Splits: map[string]*Split{}, where: where, Readme: readme}
 	for name := range layout {
 		d.Available = append(d.Available, name)
 	}

@@ -129,6 +129,10 @@ func withFile(name string, fn func(*parquet.File) error) (err error) {
 	}
 	f, err := openParquet(osf, st.Size())
 	if err != nil {
+		if isLFSPointer(osf) {
+			return &Error{File: name, Row: -1, Kind: ErrNotParquet,
+				Msg: "a Git LFS pointer, not the data: the repo was cloned without Git LFS (run `git lfs install` and `git lfs pull` in the clone)"}
+		}
 		return &Error{File: name, Row: -1, Kind: ErrNotParquet, Msg: "not parquet, or truncated", Cause: err}
 	}
 	err = fn(f)
@@ -137,6 +141,13 @@ func withFile(name string, fn func(*parquet.File) error) (err error) {
 		e.File = name
 	}
 	return err
+}
+
+// isLFSPointer says whether a file is the small text Git LFS leaves in a clone made without it.
+func isLFSPointer(r io.ReaderAt) bool {
+	head := make([]byte, 64)
+	n, _ := r.ReadAt(head, 0)
+	return bytes.HasPrefix(head[:n], []byte("version https://git-lfs.github.com/spec/"))
 }
 
 func openParquet(r io.ReaderAt, size int64) (*parquet.File, error) {

@@ -220,54 +220,54 @@ type Options struct {
 }
 
 // Run is the whole exercise for the CLI: each step's tables, in order, composed from the steps a
-// notebook calls one cell at a time.
-func Run(ctx context.Context, s *session.Session, o Options, emit func(...show.Renderable)) error {
+// notebook calls one cell at a time. It returns 1.3's result, for a results manifest.
+func Run(ctx context.Context, s *session.Session, o Options, emit func(...show.Renderable)) (*Result, error) {
 	ds, err := s.Dataset(ctx, "rotten_tomatoes")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tok, err := s.Tokenizer()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m, err := s.Encoder()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rows := map[string][]datasets.Row{}
 	for _, split := range Splits {
 		if rows[split], err = ds.Rows(split); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	emit(s.Banner(fmt.Sprintf("Exercise 1 — dataset %s (%d/%d/%d sentences)", ds.Title, len(rows["train"]), len(rows["validation"]), len(rows["test"]))),
 		Samples(rows["train"], ds.Classes, o.Samples, o.Seed))
 
 	if o.Inspect < 0 || o.Inspect >= len(rows["train"]) {
-		return fmt.Errorf("ex1: sample %d: the training split has %d sentences", o.Inspect, len(rows["train"]))
+		return nil, fmt.Errorf("ex1: sample %d: the training split has %d sentences", o.Inspect, len(rows["train"]))
 	}
 	text := rows["train"][o.Inspect].Text
 	enc, err := tok.EncodeBatch([]string{text}, tokenize.Options{MaxLength: m.MaxPositions(), Pad: tokenize.PadNone})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// model(**inputs).last_hidden_state of the one sentence, through the lab's one batching path.
 	h, err := features.Encoded(s.Backend, m, tok, enc.IDs, features.Options{Pool: features.None})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	emit(Tokens(tok, enc, []string{text}), Output(tok, enc, 0, tensors.FromFlatDataAndDimensions(h.Data, h.Shape...)))
 
 	res, err := Baseline(s, ds, m, tok, &o.SVC, o.BatchSize)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	report, err := res.Report()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	emit(res.Accuracy(), show.Text("Classification report (test):\n"+report.String()))
-	return nil
+	return res, nil
 }
 
 // Baseline is 1.3 composed: the [CLS] features of the three splits (from the disk cache when a

@@ -103,7 +103,11 @@ func Decode(r io.Reader) (*Array, error) {
 	if s == nil {
 		return nil, fmt.Errorf("header has no 'shape': %q", h)
 	}
+	// The element count is multiplied out with a bound at every step: a shape whose product
+	// overflows would otherwise pass as small, or negative.
+	const maxElems = 1 << 34
 	a := &Array{Shape: []int{}}
+	n := 1
 	for _, part := range strings.Split(s[1], ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -114,21 +118,21 @@ func Decode(r io.Reader) (*Array, error) {
 			return nil, fmt.Errorf("bad dimension %q in shape", part)
 		}
 		a.Shape = append(a.Shape, d)
-	}
-	n := a.Size()
-	if n > 1<<34 {
-		return nil, fmt.Errorf("shape %v is implausibly large", a.Shape)
+		if d > 0 && n > maxElems/d {
+			return nil, fmt.Errorf("shape (%s) is implausibly large", s[1])
+		}
+		n *= d
 	}
 	if len(descr) < 3 || (descr[0] != '<' && descr[0] != '|' && descr[0] != '=') {
 		return nil, fmt.Errorf("dtype %q: only little-endian arrays are supported", descr)
 	}
 	kind, size := descr[1], descr[2:]
 	width, err := strconv.Atoi(size)
-	if err != nil {
+	if err != nil || !supported(kind, width) {
 		return nil, fmt.Errorf("dtype %q is not supported", descr)
 	}
-	raw := make([]byte, n*width)
-	if _, err := io.ReadFull(r, raw); err != nil {
+	raw, err := readData(r, n*width)
+	if err != nil {
 		return nil, fmt.Errorf("data holds fewer than the %d elements of shape %v", n, a.Shape)
 	}
 	le := binary.LittleEndian
@@ -175,42 +179,86 @@ func Decode(r io.Reader) (*Array, error) {
 	return a, nil
 }
 
+// supported says whether Decode converts a dtype, checked before anything is allocated for it.
+func supported(kind byte, width int) bool {
+	switch kind {
+	case 'f':
+		return width == 4 || width == 8
+	case 'i', 'u', 'b':
+		return width == 1 || width == 2 || width == 4 || width == 8
+	}
+	return false
+}
+
+// readData reads n bytes, allocating no more than the input delivers plus one chunk: a short file
+// that claims a huge shape fails after reading what it holds, not after allocating its claim.
+func readData(r io.Reader, n int) ([]byte, error) {
+	const chunk = 64 << 20
+	buf := make([]byte, 0, min(n, chunk))
+	for len(buf) < n {
+		next := min(n-len(buf), chunk)
+		if cap(buf)-len(buf) < next {
+			grown := make([]byte, len(buf), min(n, 2*cap(buf)+next))
+			copy(grown, buf)
+			buf = grown
+		}
+		m, err := io.ReadFull(r, buf[len(buf):len(buf)+next])
+		buf = buf[:len(buf)+m]
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
+}
+
 // WriteFloat32 writes a float32 array to path atomically: a reader never sees half a file, and an
 // existing file is only replaced once the new one is complete.
 func WriteFloat32(path string, shape []int, data []float32) error {
-	return write(path, "<f4", shape, data, func(b []byte, v float32) { binary.LittleEndian.PutUint32(b, math.Float32bits(v)) })
+	return write(path, func(w io.Writer) error { return EncodeFloat32(w, shape, data) })
 }
 
 // WriteInt64 writes an int64 array to path atomically.
 func WriteInt64(path string, shape []int, data []int64) error {
-	return write(path, "<i8", shape, data, func(b []byte, v int64) { binary.LittleEndian.PutUint64(b, uint64(v)) })
+	return write(path, func(w io.Writer) error { return EncodeInt64(w, shape, data) })
 }
 
-func write[T float32 | int64](path, descr string, shape []int, data []T, put func([]byte, T)) error {
+// EncodeFloat32 writes a float32 array in the .npy format to w; with atomicfile.Prepare it lets a
+// command write several files and put them in place only once all of them are complete.
+func EncodeFloat32(w io.Writer, shape []int, data []float32) error {
+	return encode(w, "<f4", shape, data, func(b []byte, v float32) { binary.LittleEndian.PutUint32(b, math.Float32bits(v)) })
+}
+
+// EncodeInt64 writes an int64 array in the .npy format to w.
+func EncodeInt64(w io.Writer, shape []int, data []int64) error {
+	return encode(w, "<i8", shape, data, func(b []byte, v int64) { binary.LittleEndian.PutUint64(b, uint64(v)) })
+}
+
+func write(path string, enc func(io.Writer) error) error {
+	if err := atomicfile.Write(path, enc); err != nil {
+		return fmt.Errorf("npy: %w", err) // atomicfile's errors name the path
+	}
+	return nil
+}
+
+func encode[T float32 | int64](w io.Writer, descr string, shape []int, data []T, put func([]byte, T)) error {
 	n := 1
 	for _, d := range shape {
 		n *= d
 	}
 	if n != len(data) {
-		return fmt.Errorf("npy: %s: shape %v needs %d values, got %d", path, shape, n, len(data))
+		return fmt.Errorf("shape %v needs %d values, got %d", shape, n, len(data))
 	}
 	var zero T
 	width := int(unsafe.Sizeof(zero))
-	err := atomicfile.Write(path, func(w io.Writer) error {
-		if err := writeHeader(w, descr, shape); err != nil {
-			return err
-		}
-		buf := make([]byte, width*len(data))
-		for i, v := range data {
-			put(buf[width*i:], v)
-		}
-		_, err := w.Write(buf)
+	if err := writeHeader(w, descr, shape); err != nil {
 		return err
-	})
-	if err != nil {
-		return fmt.Errorf("npy: %s: %w", path, err)
 	}
-	return nil
+	buf := make([]byte, width*len(data))
+	for i, v := range data {
+		put(buf[width*i:], v)
+	}
+	_, err := w.Write(buf)
+	return err
 }
 
 func writeHeader(w io.Writer, descr string, shape []int) error {

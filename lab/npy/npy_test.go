@@ -2,6 +2,7 @@ package npy
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,6 +66,23 @@ func TestBadInput(t *testing.T) {
 		"bigendian": {bytes.Replace(raw, []byte("<f4"), []byte(">f4"), 1), "little-endian"},
 		"fortran":   {bytes.Replace(raw, []byte("False"), []byte("True "), 1), "fortran"},
 	}
+	header := func(descr, shape string) []byte {
+		h := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }\n", descr, shape)
+		return append([]byte{0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, byte(len(h)), 0}, h...)
+	}
+	// Found by FuzzDecode: a dtype width or a shape product beyond any memory panicked in make.
+	cases["huge width"] = struct {
+		data []byte
+		want string
+	}{header("<u99999999999", "(2,)"), "not supported"}
+	cases["overflowing shape"] = struct {
+		data []byte
+		want string
+	}{header("<f4", "(3037000500, 3037000500)"), "implausibly large"}
+	cases["claims more than it holds"] = struct {
+		data []byte
+		want string
+	}{header("<f4", "(1000000000,)"), "fewer than"}
 	for name, c := range cases {
 		p := filepath.Join(dir, name+".npy")
 		os.WriteFile(p, c.data, 0o644)
@@ -79,4 +97,43 @@ func TestBadInput(t *testing.T) {
 	if a, err := Read(good); err != nil || len(a.F32) != 4 {
 		t.Errorf("a failed write damaged the existing file: %v", err)
 	}
+}
+
+// FuzzDecode: no input makes Decode panic or allocate what the input does not hold, and what it
+// accepts has as many values as its shape says and writes back to an array that reads the same.
+func FuzzDecode(f *testing.F) {
+	var b bytes.Buffer
+	EncodeFloat32(&b, []int{2, 3}, []float32{1, 2, 3, 4, 5, 6})
+	f.Add(b.Bytes())
+	b.Reset()
+	EncodeInt64(&b, []int{3}, []int64{-1, 0, 1 << 40})
+	f.Add(b.Bytes())
+	b.Reset()
+	EncodeFloat32(&b, []int{}, []float32{7})
+	f.Add(b.Bytes())
+	f.Add([]byte("\x93NUMPY\x01\x00\x46\x00{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }          \n\x00\x00\x00\x00\x00\x00\xf0\x3f\x00\x00\x00\x00\x00\x00\x00\x40"))
+	f.Add([]byte("\x93NUMPY\x02\x00\x20\x00\x00\x00{'descr': '|b1', 'shape': (3,)}\n\x01\x00\x01"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		a, err := Decode(bytes.NewReader(raw))
+		if err != nil {
+			return
+		}
+		n := a.Size()
+		if (a.F32 == nil) == (a.I64 == nil) || len(a.F32)+len(a.I64) != n {
+			t.Fatalf("shape %v but %d float32 and %d int64 values", a.Shape, len(a.F32), len(a.I64))
+		}
+		var out bytes.Buffer
+		if a.F32 != nil {
+			err = EncodeFloat32(&out, a.Shape, a.F32)
+		} else {
+			err = EncodeInt64(&out, a.Shape, a.I64)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Decode(&out)
+		if err != nil || len(back.Shape) != len(a.Shape) || back.Size() != n {
+			t.Fatalf("re-encoded array reads back as %+v, %v", back, err)
+		}
+	})
 }

@@ -4,45 +4,160 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
 
 	"github.com/go-translab/translab/data"
 	"github.com/go-translab/translab/lab/datasets"
 	"github.com/go-translab/translab/lab/hub"
 )
 
-// Dataset is one of the lab's datasets as the session opened it: from the hub at the catalog's
-// revision, or — in the demo — the embedded fixture standing in for it, which says so in its title.
+// Dataset is a dataset as the session opened it: a catalog dataset from the hub at the catalog's
+// revision, another hub dataset, a local folder — or, in the demo, the embedded fixture standing in
+// for a catalog dataset, which says so in its title.
 type Dataset struct {
 	*datasets.Dataset
-	Name    string     // the catalog name, e.g. "imagenette"
-	Title   string     // what tables call it: the name, or "demo shapes (standing in for imagenette)"
-	Entry   data.Entry // the catalog's entry: prompt templates, the seed lab's accuracy
+	Name    string     // the catalog name, e.g. "imagenette"; for another dataset a short name of it
+	Title   string     // what tables call it: the name, "rotten_tomatoes (./rt)", or "demo shapes (standing in for imagenette)"
+	Entry   data.Entry // the catalog's entry (prompt templates, the seed lab's accuracy), or one made for another dataset
 	Classes []string   // readable class names in label order, for prompts and tables
 	Demo    bool
+	// Ref is the dataset as it was asked for; Dir the local folder read (a folder, a snapshot in
+	// the hub cache, or the demo's); Revision the commit its files are at, when known.
+	Ref, Dir, Revision string
 }
 
-// Dataset opens a dataset of the catalog (data/catalog.json) by name: all its splits from the hub
-// cache (downloading what is missing), or the demo fixture standing in for it when the session
-// runs the demo.
-func (s *Session) Dataset(ctx context.Context, name string) (*Dataset, error) {
-	if d, ok := s.datasets[name]; ok {
+// Dataset opens a dataset by reference: a catalog name (data/catalog.json), a hub dataset id
+// ("org/name", "datasets/org/name@revision"), or a local folder holding a dataset repo's files — a
+// git clone of the repo or a snapshot folder — whose parquet splits are found by the same rules as
+// on the hub. A folder that is a copy of a catalog dataset (a snapshot in a hub cache, or a clone
+// whose remote is the catalog's repo) gets the catalog's class names and prompts. In the demo,
+// catalog names open the fixture standing in for them. For Sentiment, the exercise's own name
+// ("rotten_tomatoes") returns the dataset Options.Dataset named.
+func (s *Session) Dataset(ctx context.Context, ref string) (*Dataset, error) {
+	if d, ok := s.datasets[ref]; ok {
 		return d, nil
 	}
-	e, err := data.Lookup(name)
-	if err != nil {
-		return nil, err
+	if ref == "" {
+		return nil, errors.New("session: no dataset named")
 	}
-	d := &Dataset{Name: e.Name, Title: e.Name, Entry: e, Demo: s.Demo}
-	if s.Demo {
+	var d *Dataset
+	var err error
+	switch {
+	case s.Demo:
+		e, lerr := data.Lookup(ref)
+		if lerr != nil {
+			return nil, fmt.Errorf("session: the demo's fixtures stand in for the catalog's datasets only (%s), not for %s", catalogNames(), ref)
+		}
+		d = &Dataset{Name: e.Name, Title: e.Name, Entry: e, Demo: true, Ref: ref}
 		err = d.openDemo(s)
-	} else {
-		err = d.open(ctx, s.Hub)
+	case isFolder(ref):
+		d, err = s.openFolder(ref)
+	default:
+		d, err = s.openHub(ctx, ref)
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.datasets[name] = d
+	s.datasets[ref] = d
 	return d, nil
+}
+
+// isFolder says whether a dataset reference is a local folder: one that exists, or a path that
+// cannot be a hub id.
+func isFolder(ref string) bool {
+	if _, err := data.Lookup(ref); err == nil {
+		return false
+	}
+	if _, err := os.Stat(ref); err == nil {
+		return true
+	}
+	return filepath.IsAbs(ref) || ref == "." || ref == ".." || strings.HasPrefix(ref, "./") || strings.HasPrefix(ref, "../") ||
+		strings.HasPrefix(ref, "~")
+}
+
+func inCatalog(ref string) bool {
+	_, err := data.Lookup(ref)
+	return err == nil
+}
+
+func catalogNames() string {
+	entries, _ := data.Catalog()
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// openHub opens a catalog dataset, or another dataset repo on the hub.
+func (s *Session) openHub(ctx context.Context, ref string) (*Dataset, error) {
+	if e, err := data.Lookup(ref); err == nil {
+		d := &Dataset{Name: e.Name, Title: e.Name, Entry: e, Ref: ref}
+		return d, d.open(ctx, s.Hub)
+	}
+	r := hub.ParseRepo(strings.TrimPrefix(ref, "datasets/"))
+	if !strings.Contains(r.ID, "/") {
+		return nil, fmt.Errorf("session: dataset %q: not in the catalog (%s), and not a hub id (org/name) or a local folder", ref, catalogNames())
+	}
+	if e, err := data.Lookup(r.ID); err == nil { // a catalog dataset at another revision
+		if r.Revision != "" {
+			e.Revision, e.RevisionFallback = r.Revision, ""
+		}
+		d := &Dataset{Name: e.Name, Title: ref, Entry: e, Ref: ref}
+		return d, d.open(ctx, s.Hub)
+	}
+	e := s.entryFor(r.ID, path.Base(r.ID))
+	e.Revision = r.Revision
+	d := &Dataset{Name: e.Name, Title: ref, Entry: e, Ref: ref}
+	if err := d.open(ctx, s.Hub); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// openFolder opens a local copy of a dataset repo.
+func (s *Session) openFolder(dir string) (*Dataset, error) {
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("session: dataset folder %s: %w", dir, unwrapPath(err))
+	case !st.IsDir():
+		return nil, fmt.Errorf("session: dataset %s is a file; want the folder holding the dataset's files", dir)
+	}
+	id, rev := origin(dir)
+	e, err := data.Lookup(id)
+	catalog := id != "" && err == nil
+	if !catalog {
+		e = s.entryFor(id, filepath.Base(filepath.Clean(dir)))
+	}
+	title := dir
+	if catalog {
+		title = fmt.Sprintf("%s (%s)", e.Name, dir)
+	}
+	d := &Dataset{Name: e.Name, Title: title, Entry: e, Ref: dir, Dir: dir, Revision: rev}
+	ds, err := datasets.OpenDir(e.Spec(), dir)
+	if err != nil {
+		return nil, err
+	}
+	ds.Commit = rev
+	return d, d.setClasses(ds, catalog)
+}
+
+// entryFor makes a catalog-like entry for a dataset outside the catalog: the columns the lab's
+// exercises of this kind read (text or image, and label). A text dataset stands in for the
+// exercise's own, whose class names it takes when it names none itself.
+func (s *Session) entryFor(id, name string) data.Entry {
+	e := data.Entry{Name: name, HFID: id, Columns: s.kind.columns}
+	if s.kind.dataset != "" {
+		if own, err := data.Lookup(s.kind.dataset); err == nil {
+			e.LabelNames = own.LabelNames
+		}
+	}
+	return e
 }
 
 func (d *Dataset) open(ctx context.Context, c *hub.Client) error {
@@ -56,11 +171,69 @@ func (d *Dataset) open(ctx context.Context, c *hub.Client) error {
 	if err != nil {
 		return err
 	}
+	d.Revision = ds.Commit
+	if sp := firstSplit(ds); sp != nil && len(sp.Files) > 0 {
+		d.Dir = filepath.Dir(sp.Files[0])
+	}
+	_, catalog := catalogEntry(d.Entry)
+	return d.setClasses(ds, catalog)
+}
+
+// catalogEntry says whether e is the catalog's own entry (by hub id).
+func catalogEntry(e data.Entry) (data.Entry, bool) {
+	c, err := data.Lookup(e.HFID)
+	return c, err == nil && e.HFID != ""
+}
+
+// setClasses takes the class names: the catalog's reading of the dataset's own for a catalog
+// dataset; for another, the dataset's own (WordNet ids made readable), else the entry's.
+func (d *Dataset) setClasses(ds *datasets.Dataset, catalog bool) error {
 	d.Dataset = ds
-	if d.Classes, err = d.Entry.ClassNames(ds.LabelNames); err != nil {
+	var err error
+	if catalog {
+		d.Classes, err = d.Entry.ClassNames(ds.LabelNames)
 		return err
 	}
+	names := ds.LabelNames
+	if len(names) == 0 {
+		names = d.Entry.LabelNames
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("session: dataset %s names no classes (its README's dataset_info or its parquet files' metadata should list them)", d.Ref)
+	}
+	if allWNIDs(names) {
+		if readable, err := data.ReadableNames(names); err == nil {
+			names = readable
+		}
+	}
+	d.Classes = names
 	return nil
+}
+
+func allWNIDs(names []string) bool {
+	for _, n := range names {
+		if len(n) != 9 || n[0] != 'n' || strings.Trim(n[1:], "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func firstSplit(ds *datasets.Dataset) *datasets.Split {
+	for _, name := range ds.Available {
+		if sp, ok := ds.Splits[name]; ok {
+			return sp
+		}
+	}
+	return nil
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // openDemo opens the demo's fixture in the demo model's directory: sentences labelled neg/pos for
@@ -79,7 +252,7 @@ func (d *Dataset) openDemo(s *Session) error {
 	if err != nil {
 		return err
 	}
-	d.Dataset, d.Classes = ds, ds.LabelNames
+	d.Dataset, d.Classes, d.Dir = ds, ds.LabelNames, s.ModelDir
 	d.Title = fmt.Sprintf("%s (standing in for %s)", what, d.Name)
 	if len(d.Classes) == 0 {
 		return fmt.Errorf("session: the demo's %s name no classes", what)

@@ -31,62 +31,77 @@ import (
 	"github.com/go-translab/translab/lab/imageproc"
 	"github.com/go-translab/translab/lab/show"
 	"github.com/go-translab/translab/lab/tokenize"
+	"github.com/go-translab/translab/lab/weights"
 )
 
 // Options say what a session loads. Sentiment and CLIP give the lab's own; the zero value of Demo
-// runs the real model and dataset, falling back to the demo only when the hub cannot be reached
-// and the cache lacks them.
+// runs the real model and dataset, falling back to the demo only for the lab's own model (and
+// catalog datasets) when the hub cannot be reached and the cache lacks them.
 type Options struct {
 	Demo bool
 	// Model is a hub id ("org/name@revision") or an HF-format directory.
 	Model string
-	// Dataset, when set, is a catalog name (data/catalog.json) resolved at Setup, so that an
-	// unreachable dataset also sends the session to the demo.
+	// Dataset, when set, is opened at Setup, so that a bad one fails before any work: a catalog
+	// name (data/catalog.json), a hub dataset id ("org/name", "datasets/org/name@revision") or a
+	// local folder holding a dataset repo's files (a git clone of the repo, a snapshot folder),
+	// whose splits are found by the hub's rules. For Sentiment it is where the exercise's
+	// dataset comes from: s.Dataset(ctx, "rotten_tomatoes") then returns it.
 	Dataset string
 	// Progress receives downloads' progress and the lab's notices; nil: stderr in a terminal, the
 	// cell's own output in a notebook.
 	Progress io.Writer
 	Hub      *hub.Client
+	// CauseHint follows the reason in the banner when the demo stands in unasked: where the full
+	// cause is shown (the CLI: "--verbose shows the full cause").
+	CauseHint string
 
 	kind kind
 }
 
 // kind is what the model is: it says which files a directory needs and which demo stands in.
 type kind struct {
-	name      string // "DistilBERT" or "CLIP"
-	files     []string
-	demoDir   func() (string, error)
-	demoModel string
+	name         string // "DistilBERT" or "CLIP"
+	files        []string
+	demoDir      func() (string, error)
+	demoModel    string
+	defaultModel string // the lab's own model: the only one the demo may stand in for unasked
+	dataset      string // the exercise's catalog dataset, "" when it opens several
+	columns      data.Columns
 }
 
 var (
-	textKind = kind{name: "DistilBERT", demoDir: data.DemoDir, demoModel: "demo (tiny random DistilBERT)", files: []string{
-		"config.json", hub.Optional("model.safetensors"), hub.Optional("model.safetensors.index.json"),
-		hub.Optional("tokenizer.json"), hub.Optional("tokenizer_config.json"), hub.Optional("vocab.txt"),
-		hub.Optional("special_tokens_map.json"),
-	}}
-	clipKind = kind{name: "CLIP", demoDir: data.CLIPDemoDir, demoModel: "demo (tiny random CLIP)", files: []string{
-		"config.json", hub.Optional("model.safetensors"), hub.Optional("model.safetensors.index.json"),
-		hub.Optional("pytorch_model.bin"), hub.Optional("tokenizer.json"), hub.Optional("tokenizer_config.json"),
-		hub.Optional("preprocessor_config.json"), hub.Optional("special_tokens_map.json"),
-	}}
+	textKind = kind{name: "DistilBERT", demoDir: data.DemoDir, demoModel: "demo (tiny random DistilBERT)",
+		defaultModel: "distilbert-base-uncased", dataset: "rotten_tomatoes", columns: data.Columns{Text: "text", Label: "label"}, files: []string{
+			"config.json", hub.Optional("model.safetensors"), hub.Optional("model.safetensors.index.json"),
+			hub.Optional("tokenizer.json"), hub.Optional("tokenizer_config.json"), hub.Optional("vocab.txt"),
+			hub.Optional("special_tokens_map.json"),
+		}}
+	clipKind = kind{name: "CLIP", demoDir: data.CLIPDemoDir, demoModel: "demo (tiny random CLIP)",
+		defaultModel: "openai/clip-vit-base-patch16", columns: data.Columns{Image: "image", Label: "label"}, files: []string{
+			"config.json", hub.Optional("model.safetensors"), hub.Optional("model.safetensors.index.json"),
+			hub.Optional("pytorch_model.bin"), hub.Optional("tokenizer.json"), hub.Optional("tokenizer_config.json"),
+			hub.Optional("preprocessor_config.json"), hub.Optional("special_tokens_map.json"),
+		}}
 )
 
 // Sentiment is Exercises 1 and 2: distilbert-base-uncased on Rotten Tomatoes. Change Model for
 // another DistilBERT or a BERT checkpoint (bert-base-uncased, MiniLM, …).
 func Sentiment(demo bool) Options {
-	return Options{Demo: demo, Model: "distilbert-base-uncased", Dataset: "rotten_tomatoes", kind: textKind}
+	return Options{Demo: demo, Model: textKind.defaultModel, Dataset: textKind.dataset, kind: textKind}
 }
 
 // CLIP is Exercise 3: openai/clip-vit-base-patch16; its datasets are opened one by one later.
 func CLIP(demo bool) Options {
-	return Options{Demo: demo, Model: "openai/clip-vit-base-patch16", kind: clipKind}
+	return Options{Demo: demo, Model: clipKind.defaultModel, kind: clipKind}
 }
 
 // Session is what an exercise runs with.
 type Session struct {
-	Demo     bool
-	Why      string // why the demo runs, when it does
+	Demo bool
+	// Why says in a few words why the demo runs, when it does: "asked for", or what the hub and
+	// the cache lacked. Cause is the full error behind a fallback, for a --verbose.
+	Why      string
+	Cause    error
 	Backend  compute.Backend
 	Choice   backend.Choice // the backend running, and why — after any fallback
 	ModelID  string         // as asked, or the demo's name
@@ -95,18 +110,22 @@ type Session struct {
 	// Out receives progress and notices: stderr in a terminal, the cell's output in a notebook.
 	Out io.Writer
 
-	kind     kind
-	datasets map[string]*Dataset // resolved at Setup
+	kind      kind
+	datasets  map[string]*Dataset // resolved at Setup
+	causeHint string
 }
 
 // Setup makes the session's decisions: the backend, and the real model (and dataset) or the demo.
-// A model or dataset that does not exist, a refused token or a corrupt file is an error, not a
-// silent demo: only an unreachable hub with nothing cached falls back, and the session says why.
+// A model or dataset that does not exist, a refused token or a corrupt file (a truncated
+// model.safetensors) is an error, not a silent demo. The demo runs when asked for, or in place of
+// the lab's own model and catalog datasets when the hub cannot be reached and the cache lacks
+// them; then Why says which, and Cause keeps the full error. A model or dataset the user named
+// (another hub id, a local folder) never falls back: running something else would be a lie.
 func Setup(ctx context.Context, o Options) (*Session, error) {
 	if o.kind.name == "" {
 		o.kind = textKind
 	}
-	s := &Session{Demo: o.Demo, ModelID: o.Model, Hub: o.Hub, Out: o.Progress, kind: o.kind, datasets: map[string]*Dataset{}}
+	s := &Session{Demo: o.Demo, ModelID: o.Model, Hub: o.Hub, Out: o.Progress, kind: o.kind, datasets: map[string]*Dataset{}, causeHint: o.CauseHint}
 	if s.Out == nil {
 		s.Out = show.Notes(os.Stderr)
 	}
@@ -116,12 +135,16 @@ func Setup(ctx context.Context, o Options) (*Session, error) {
 	}
 	if s.Demo {
 		s.Why = "asked for"
+		if o.Dataset != "" && !inCatalog(o.Dataset) {
+			return nil, fmt.Errorf("session: the demo runs on its embedded fixtures, which stand in for the catalog's datasets only, not for %s", o.Dataset)
+		}
 	} else if err := s.resolve(ctx, o.Dataset); err != nil {
-		if !errors.Is(err, hub.ErrNetwork) && !errors.Is(err, hub.ErrNotCached) {
+		if !errors.Is(err, hub.ErrNetwork) && !errors.Is(err, hub.ErrNotCached) ||
+			o.Model != s.kind.defaultModel || (o.Dataset != "" && !inCatalog(o.Dataset)) {
 			return nil, err
 		}
 		// The banner says so and why; every notebook cell sets up again, so no notice here.
-		s.Demo, s.Why = true, "the hub is unreachable and the cache lacks "+missing(err)
+		s.Demo, s.Why, s.Cause = true, fallbackReason(err, s.Hub), err
 	}
 	if s.Demo {
 		dir, err := s.kind.demoDir()
@@ -143,20 +166,42 @@ func (s *Session) resolve(ctx context.Context, dataset string) error {
 	if err != nil {
 		return err
 	}
-	s.ModelDir = dir
-	if dataset != "" {
-		_, err = s.Dataset(ctx, dataset)
+	// The weights are checked now — their header and that the file holds every tensor it
+	// declares — so a truncated download fails here, before any dataset is fetched.
+	w, err := weights.OpenDir(dir)
+	if err != nil {
+		return fmt.Errorf("session: model %s: %w", s.ModelID, err)
 	}
-	return err
+	w.Close()
+	s.ModelDir = dir
+	if dataset == "" {
+		return nil
+	}
+	d, err := s.Dataset(ctx, dataset)
+	if err != nil {
+		return err
+	}
+	if s.kind.dataset != "" && dataset != s.kind.dataset {
+		s.datasets[s.kind.dataset] = d // the exercise asks for its dataset by its catalog name
+	}
+	return nil
 }
 
-// missing names what an unreachable hub kept from the session, for the one-line demo notice.
-func missing(err error) string {
+// fallbackReason is the demo's reason in one short sentence: what was missing, and why the hub
+// could not supply it.
+func fallbackReason(err error, c *hub.Client) string {
+	what := "the model or the dataset"
 	var he *hub.Error
 	if errors.As(err, &he) {
-		return he.Repo.String()
+		what = he.Repo.String()
 	}
-	return "the dataset or the model"
+	switch {
+	case c.Offline:
+		return "offline by request (HF_HUB_OFFLINE) and " + what + " is not cached"
+	case errors.Is(err, hub.ErrNetwork):
+		return "the hub is unreachable and " + what + " is not cached"
+	}
+	return what + " is not cached"
 }
 
 // Banner is a setup cell's report: the exercise, the model, the backend and why, and the demo
@@ -164,7 +209,11 @@ func missing(err error) string {
 func (s *Session) Banner(exercise string) show.Text {
 	line := fmt.Sprintf("%s — model %s\nbackend %s", exercise, s.ModelID, s.Choice)
 	if s.Demo {
-		line += fmt.Sprintf("\nDEMO (%s): embedded fixtures with a random tiny %s — the numbers below mean nothing.", s.Why, s.kind.name)
+		why := s.Why
+		if s.Cause != nil && s.causeHint != "" {
+			why += "; " + s.causeHint
+		}
+		line += fmt.Sprintf("\nDEMO (%s): embedded fixtures with a random tiny %s — the numbers below mean nothing.", why, s.kind.name)
 	}
 	return show.Text(line)
 }

@@ -20,7 +20,7 @@ func TestOfflineFallsBackToTheDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.Demo || !strings.Contains(s.Why, "unreachable") || notes.Len() != 0 {
+	if !s.Demo || s.Why != "offline by request (HF_HUB_OFFLINE) and distilbert-base-uncased is not cached" || s.Cause == nil || notes.Len() != 0 {
 		t.Fatalf("demo %v, why %q, notes %q", s.Demo, s.Why, notes.String())
 	}
 	ds, err := s.Dataset(context.Background(), "rotten_tomatoes")
@@ -30,7 +30,7 @@ func TestOfflineFallsBackToTheDemo(t *testing.T) {
 	if ds.Title != "demo reviews (standing in for rotten_tomatoes)" || len(ds.Classes) != 2 {
 		t.Errorf("title %q, classes %v", ds.Title, ds.Classes)
 	}
-	if b := string(s.Banner("Exercise 1")); !strings.Contains(b, "DEMO (the hub is unreachable") || !strings.Contains(b, s.Choice.Config) {
+	if b := string(s.Banner("Exercise 1")); !strings.Contains(b, "DEMO (offline by request (HF_HUB_OFFLINE)") || !strings.Contains(b, s.Choice.Config) {
 		t.Errorf("banner %q", b)
 	}
 	if _, err := s.Dataset(context.Background(), "imagenette"); err == nil || !strings.Contains(err.Error(), "no stand-in for imagenette") {
@@ -68,5 +68,26 @@ func TestCLIPDemoDatasets(t *testing.T) {
 	}
 	if _, err := s.Dataset(context.Background(), "mnist"); err == nil {
 		t.Error("a dataset outside the catalog was opened")
+	}
+}
+
+// An unreachable hub (nothing listens at HF_ENDPOINT) is said as such, in one sentence that names
+// what was missing; the full cause is kept for a --verbose.
+func TestUnreachableHubFallsBack(t *testing.T) {
+	t.Setenv("HF_HUB_CACHE", t.TempDir())
+	t.Setenv("HF_HUB_OFFLINE", "")
+	t.Setenv("HF_ENDPOINT", "http://127.0.0.1:1")
+	o := CLIP(false)
+	o.Progress, o.CauseHint = io.Discard, "--verbose shows the full cause"
+	s, err := Setup(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const why = "the hub is unreachable and openai/clip-vit-base-patch16 is not cached"
+	if !s.Demo || s.Why != why || s.Cause == nil || !strings.Contains(s.Cause.Error(), "127.0.0.1:1") {
+		t.Fatalf("demo %v, why %q, cause %v", s.Demo, s.Why, s.Cause)
+	}
+	if b := string(s.Banner("Exercise 3")); !strings.Contains(b, "DEMO ("+why+"; --verbose shows the full cause)") {
+		t.Errorf("banner %q", b)
 	}
 }

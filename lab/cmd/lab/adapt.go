@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/go-translab/translab/lab/adapt"
 	"github.com/go-translab/translab/lab/session"
@@ -16,39 +18,53 @@ import (
 
 var adaptMethods = []string{"zero-shot", "linear-probe", "head", "layernorm", "bitfit", "lora", "prompt"}
 
+type adaptOptions struct {
+	*exerciseFlags
+	dataset, methods, out            *string
+	shots, eval, epochs, batch, rank *int
+	lr                               *float64
+	seed                             *uint64
+}
+
+func adaptFlags(stderr io.Writer) (*flag.FlagSet, *adaptOptions) {
+	fs := newFlags("ex3 adapt", "[--dataset eurosat|imagenette|tinyimagenet|ID_OR_DIR] [--shots N] [--eval N] [--methods LIST] [--epochs N] [--demo] [--model ID_OR_DIR] [--out DIR] [--results FILE.json] [--verbose]", stderr)
+	o := &adaptOptions{exerciseFlags: addExerciseFlags(fs, "CLIP", defaultCLIP, "a random tiny CLIP on drawn shapes")}
+	o.dataset = fs.String("dataset", "eurosat", datasetHelp("images to adapt to: eurosat, imagenette or tinyimagenet (the catalog's)"))
+	o.shots = fs.Int("shots", 16, "labelled training images per class, drawn from the train split")
+	o.eval = fs.Int("eval", 400, "held-out images every method is scored on (the first of the evaluation split)")
+	o.methods = fs.String("methods", "auto", "comma-separated methods: "+strings.Join(adaptMethods, ", ")+`; "auto" is both baselines and every fine-tuning method practical here (on a CPU with the full model, those that keep the vision tower frozen)`)
+	o.epochs = fs.Int("epochs", 10, "fine-tuning epochs")
+	o.lr = fs.Float64("lr", 0, "learning rate (0: 1e-2 for the head alone, 1e-3 for the others)")
+	o.batch = fs.Int("batch", 8, "fine-tuning batch size")
+	o.rank = fs.Int("rank", 8, "LoRA rank (alpha is twice the rank)")
+	o.seed = fs.Uint64("seed", 42, "seed of the few-shot draw and of training")
+	o.out = fs.String("out", "", "folder for the checkpoints, the LoRA adapter and the learned prompt context, one subfolder per method (default: under the user cache directory)")
+	return fs, o
+}
+
 func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("ex3", "adapt [--dataset eurosat|imagenette|tinyimagenet] [--shots N] [--eval N] [--methods LIST] [--epochs N] [--demo] [--model ID_OR_DIR] [--out DIR]", stderr)
-	dataset := fs.String("dataset", "eurosat", "dataset to adapt to: eurosat, imagenette or tinyimagenet")
-	shots := fs.Int("shots", 16, "labelled training images per class, drawn from the train split")
-	eval := fs.Int("eval", 400, "held-out images every method is scored on (the first of the evaluation split)")
-	methods := fs.String("methods", "auto", "comma-separated methods: "+strings.Join(adaptMethods, ", ")+`; "auto" is both baselines and every fine-tuning method practical here (on a CPU with the full model, those that keep the vision tower frozen)`)
-	epochs := fs.Int("epochs", 10, "fine-tuning epochs")
-	lr := fs.Float64("lr", 0, "learning rate (0: 1e-2 for the head alone, 1e-3 for the others)")
-	batch := fs.Int("batch", 8, "fine-tuning batch size")
-	rank := fs.Int("rank", 8, "LoRA rank (alpha is twice the rank)")
-	seed := fs.Uint64("seed", 42, "seed of the few-shot draw and of training")
-	demo := fs.Bool("demo", false, "run a random tiny CLIP on drawn shapes (also the fallback when the hub is unreachable and nothing is cached)")
-	modelID := fs.String("model", defaultCLIP, "CLIP: hub id or HF directory")
-	out := fs.String("out", "", "folder for the checkpoints, the LoRA adapter and the learned prompt context, one subfolder per method (default: under the user cache directory)")
-	if err := parse(fs, args); err != nil {
+	fs, o := adaptFlags(stderr)
+	if err := parse(fs, args, append(o.rules(), atLeast("shots", 1, ""), atLeast("eval", 1, ""), atLeast("epochs", 1, ""), atLeast("lr", 0, "0: the method's default"),
+		atLeast("batch", 1, ""), atLeast("rank", 1, ""), anyNumber("seed"), outDir("out"))...); err != nil {
 		return err
 	}
+	dataset, methods, out, epochs, lr, batch, rank, seed := o.dataset, o.methods, o.out, o.epochs, o.lr, o.batch, o.rank, o.seed
 	var todo []string
 	if *methods != "auto" {
 		todo = strings.Split(*methods, ",")
 		for _, m := range todo {
 			if !slices.Contains(adaptMethods, m) {
-				return fmt.Errorf("--methods: %q is not one of auto, %s", m, strings.Join(adaptMethods, ", "))
+				return &badFlag{fmt.Sprintf("--methods: %q is not one of auto, %s", m, strings.Join(adaptMethods, ", "))}
 			}
 		}
 	}
-	name := strings.ToLower(*dataset)
-	if !slices.Contains(zeroshot.DatasetNames, name) {
-		return fmt.Errorf("--dataset %q: want one of %s", *dataset, strings.Join(zeroshot.DatasetNames, ", "))
+	name := catalogCase(*dataset)
+	if err := checkDatasetRef("dataset", name, zeroshot.DatasetNames); err != nil {
+		return err
 	}
-	o := session.CLIP(*demo)
-	o.Model, o.Progress = *modelID, stderr
-	l, err := session.Setup(ctx, o)
+	so := session.CLIP(*o.demo)
+	so.Dataset = name
+	l, run, err := o.setup(ctx, "ex3 adapt", so, stderr)
 	if err != nil {
 		return err
 	}
@@ -57,7 +73,7 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	s, err := adapt.Prepare(ctx, l, d, adapt.Options{Shots: *shots, EvalLimit: *eval, Seed: *seed})
+	s, err := adapt.Prepare(ctx, l, d, adapt.Options{Shots: *o.shots, EvalLimit: *o.eval, Seed: *seed})
 	if err != nil {
 		return err
 	}
@@ -73,17 +89,17 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	for _, m := range todo {
+		var r adapt.Result
 		switch m {
 		case "zero-shot":
-			_, err = s.EvaluateZeroShot()
+			r, err = s.EvaluateZeroShot()
 		case "linear-probe":
-			_, err = s.LinearProbe(&svm.LinearSVC{})
+			r, err = s.LinearProbe(&svm.LinearSVC{})
 		default:
 			dir := ""
 			if *out != "" {
 				dir = *out + "/" + m
 			}
-			var r adapt.Result
 			r, err = s.FineTune(ctx, adapt.TrainOptions{Method: adapt.Method(m), Epochs: *epochs, LearningRate: *lr, BatchSize: *batch, Rank: *rank, Seed: *seed, OutputDir: dir})
 			if err == nil {
 				show.Show(stdout, r.History.Table())
@@ -98,7 +114,12 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err != nil {
 			return err
 		}
+		if err := recordScores(run, m+"/", map[string]float64{"accuracy": r.Accuracy, "balanced_accuracy": r.BalancedAccuracy}); err != nil {
+			return err
+		}
+		run.Time(m, time.Duration(r.Seconds*float64(time.Second)))
 	}
 	show.Show(stdout, s.Table())
-	return nil
+	run.Seed("shots and training", *seed)
+	return o.save(run, "ex3 adapt", stderr)
 }

@@ -42,7 +42,7 @@ import (
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", "embed|clip|preprocess|corpus|finetune|zeroshot [--batch N] [--batches N] [--seq 64] [--layers N] [--limit N] [--json FILE]", stderr)
+	fs := newFlags("bench", "embed|clip|preprocess|corpus|finetune|zeroshot [--batch N] [--batches N] [--seq 64] [--layers N] [--limit N] [--dtype float32|bf16] [--json FILE]", stderr)
 	batch := fs.Int("batch", 0, "items per batch (0: the workload's default — embed, corpus, finetune 32; clip 8; preprocess, zeroshot 64)")
 	seq := fs.Int("seq", 64, "embed: tokens per sentence")
 	batches := fs.Int("batches", 5, "embed, clip, preprocess: timed batches (after one untimed warm-up that compiles)")
@@ -74,7 +74,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.Usage()
 		return errUsage
 	}
-	if err := parse(fs, args[1:]); err != nil {
+	if err := parse(fs, args[1:], atLeast("batch", 0, "0: the workload's default"), atLeast("seq", 2, "[CLS] and [SEP]"), atLeast("batches", 1, ""),
+		atLeast("layers", 0, "0: the full model"), atLeast("limit", 0, "0: the full size"), outFile("json")); err != nil {
 		return err
 	}
 	if benchDType, err = weights.ParseCompute(*dtype); err != nil {

@@ -14,15 +14,16 @@ import (
 )
 
 func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("classify", "--model DIR_OR_HUB_ID [--adapter DIR] [--labels a,b] --input TEXTFILE", stderr)
+	fs := newFlags("classify", "--model DIR_OR_HUB_ID [--adapter DIR] [--labels a,b] --input TEXTFILE [--encoding utf-8|latin-1]", stderr)
 	modelID := fs.String("model", "", "a fine-tuned DistilBertForSequenceClassification or BertForSequenceClassification (e.g. ex2's OUTPUT_DIR/best), or with --adapter its base encoder")
 	adapter := fs.String("adapter", "", "a PEFT LoRA adapter that saved its head (ex2 --lora's OUTPUT_DIR/adapter)")
 	labels := fs.String("labels", "", "comma-separated label names, in id order (default: the model's id2label)")
 	input := fs.String("input", "", "text file, one sentence per line")
-	if err := parse(fs, args, "model", "input"); err != nil {
+	encoding := encodingFlag(fs)
+	if err := parse(fs, args, required("model", "input"), encodingRule(), inFile("input")); err != nil {
 		return err
 	}
-	texts, err := readLines(*input)
+	texts, err := readLines(*input, *encoding)
 	if err != nil {
 		return err
 	}

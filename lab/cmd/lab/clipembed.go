@@ -22,14 +22,15 @@ import (
 )
 
 func runCLIPEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("clip-embed", "--model DIR_OR_HUB_ID (--texts FILE | --images DIR) --out OUT.npy [--batch 32] [--dtype float32|bf16]", stderr)
+	fs := newFlags("clip-embed", "--model DIR_OR_HUB_ID (--texts FILE [--encoding utf-8|latin-1] | --images DIR) --out OUT.npy [--batch 32] [--dtype float32|bf16]", stderr)
 	modelID := fs.String("model", "openai/clip-vit-base-patch16", "CLIP: hub id or HF directory")
 	texts := fs.String("texts", "", "text file, one caption or prompt per line")
 	images := fs.String("images", "", "directory of images (JPEG, PNG, GIF, BMP, WebP), embedded in file-name order")
 	out := fs.String("out", "", "output .npy: [N, projection_dim] float32, L2-normalised")
 	batch := fs.Int("batch", 32, "images per forward pass")
 	dtype := fs.String("dtype", "float32", "matmul precision: float32, or bf16 (bfloat16 mixed precision for GPUs; output stays float32)")
-	if err := parse(fs, args, "out"); err != nil {
+	encoding := encodingFlag(fs)
+	if err := parse(fs, args, required("out"), atLeast("batch", 1, ""), encodingRule(), inFile("texts"), outFile("out")); err != nil {
 		return err
 	}
 	compute, err := weights.ParseCompute(*dtype)
@@ -37,10 +38,16 @@ func runCLIPEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("--%w", err)
 	}
 	if (*texts == "") == (*images == "") {
-		return fmt.Errorf("give exactly one of --texts and --images")
+		return &badFlag{"give exactly one of --texts and --images"}
 	}
-	if *batch <= 0 {
-		return fmt.Errorf("--batch %d: must be positive", *batch)
+	// The inputs are read before the model: a bad file or an empty folder costs no load.
+	var lines, files []string
+	if *texts != "" {
+		if lines, err = readLines(*texts, *encoding); err != nil {
+			return err
+		}
+	} else if files, err = imageFiles(*images); err != nil {
+		return fmt.Errorf("--images: %w", err)
 	}
 	c := hub.NewClient()
 	c.Progress = stderr
@@ -60,10 +67,6 @@ func runCLIPEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var emb []float32
 	var n int
 	if *texts != "" {
-		lines, err := readLines(*texts)
-		if err != nil {
-			return err
-		}
 		tok, err := tokenize.Load(dir)
 		if err != nil {
 			return err
@@ -73,10 +76,6 @@ func runCLIPEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		n = len(lines)
 	} else {
-		files, err := imageFiles(*images)
-		if err != nil {
-			return err
-		}
 		proc := imageproc.DefaultCLIP()
 		if p := filepath.Join(dir, "preprocessor_config.json"); fileExists(p) {
 			if proc, err = imageproc.LoadConfig(p); err != nil {

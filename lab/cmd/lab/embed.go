@@ -17,7 +17,7 @@ import (
 )
 
 func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("embed", "--model DIR_OR_HUB_ID --input TEXTFILE --out OUT.npy [--pool cls|mean|none] [--max-length N] [--batch N] [--dtype float32|bf16]", stderr)
+	fs := newFlags("embed", "--model DIR_OR_HUB_ID --input TEXTFILE --out OUT.npy [--encoding utf-8|latin-1] [--pool cls|mean|none] [--max-length N] [--batch N] [--dtype float32|bf16]", stderr)
 	modelID := fs.String("model", "", "HF-format DistilBERT or BERT directory or hub id (e.g. distilbert-base-uncased, sentence-transformers/all-MiniLM-L6-v2)")
 	input := fs.String("input", "", "text file, one sentence per line")
 	out := fs.String("out", "", "output .npy file (float32)")
@@ -25,20 +25,16 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxLen := fs.Int("max-length", 0, "truncate to N tokens (0: the tokenizer's model_max_length)")
 	batch := fs.Int("batch", 32, "sentences per forward pass")
 	dtype := fs.String("dtype", "float32", "matmul precision: float32, or bf16 (bfloat16 mixed precision for GPUs; output stays float32)")
-	if err := parse(fs, args, "model", "input", "out"); err != nil {
+	encoding := encodingFlag(fs)
+	if err := parse(fs, args, required("model", "input", "out"), atLeast("max-length", 0, "0: the tokenizer's model_max_length"), atLeast("batch", 1, ""),
+		oneOf("pool", "cls", "mean", "none"), encodingRule(), inFile("input"), outFile("out")); err != nil {
 		return err
 	}
 	compute, err := weights.ParseCompute(*dtype)
 	if err != nil {
 		return fmt.Errorf("--%w", err)
 	}
-	if p := features.Pool(*pool); p != features.CLS && p != features.Mean && p != features.None {
-		return fmt.Errorf("--pool %q: want cls, mean or none", *pool)
-	}
-	if *batch <= 0 {
-		return fmt.Errorf("--batch %d: must be positive", *batch)
-	}
-	texts, err := readLines(*input)
+	texts, err := readLines(*input, *encoding)
 	if err != nil {
 		return err
 	}
@@ -58,6 +54,9 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case *bert.Model:
 		m.Compute = compute
 	}
+	if err := checkMaxLength(*maxLen, m.MaxPositions()); err != nil {
+		return err
+	}
 	tok, err := tokenize.Load(dir)
 	if err != nil {
 		return err
@@ -76,5 +75,14 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(stderr, "lab embed: wrote %s %v float32 (matmuls in %s)\n", *out, x.Shape, compute)
+	return nil
+}
+
+// checkMaxLength refuses a --max-length past the model's position table, which has no vector for
+// the positions beyond it.
+func checkMaxLength(maxLen, positions int) error {
+	if maxLen > positions {
+		return &badFlag{fmt.Sprintf("--max-length %d: want ≤ %d, the model's max_position_embeddings", maxLen, positions)}
+	}
 	return nil
 }

@@ -5,15 +5,21 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/go-translab/translab/lab/npy"
 )
 
 func TestEx1Demo(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	stdout, stderr, code := runLab(t, "ex1", "--demo")
+	manifest := filepath.Join(t.TempDir(), "r.json")
+	stdout, stderr, code := runLab(t, "ex1", "--demo", "--results", manifest)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	run := checkManifest(t, manifest, "ex1", "validation/accuracy", "test/accuracy", "test/pos/f1", "test/macro avg/f1")
+	if run.Seeds["samples"] != 42 || run.Options["C"] != "1" || !strings.Contains(stderr, "lab ex1: results in "+manifest) {
+		t.Errorf("seeds %v, options %v, stderr %q", run.Seeds, run.Options, stderr)
 	}
 	for _, want := range []string{
 		"DEMO", "Exercise 1.1 — 5 random training samples", "Exercise 1.2 — tokens", "[CLS]",
@@ -44,8 +50,24 @@ func TestEx1FallsBackToDemoOffline(t *testing.T) {
 	t.Setenv("HF_HUB_CACHE", t.TempDir())
 	t.Setenv("HF_HUB_OFFLINE", "1")
 	stdout, stderr, code := runLab(t, "ex1", "--samples", "2")
-	if code != 0 || !strings.Contains(stdout, "DEMO (the hub is unreachable and the cache lacks") {
+	// One short line says why, and where the full cause is; --verbose shows it.
+	const why = "DEMO (offline by request (HF_HUB_OFFLINE) and distilbert-base-uncased is not cached; --verbose shows the full cause)"
+	if code != 0 || !strings.Contains(stdout, why) || strings.Contains(stdout, "hub: ") {
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	for _, line := range strings.Split(stdout, "\n") {
+		if strings.HasPrefix(line, "DEMO") && utf8.RuneCountInString(line) > 200 {
+			t.Errorf("the fallback line has %d characters: %s", utf8.RuneCountInString(line), line)
+		}
+	}
+	stdout, stderr, code = runLab(t, "ex1", "--samples", "2", "--verbose")
+	if code != 0 || strings.Contains(stdout, "--verbose shows") || !strings.Contains(stderr, "lab ex1: the demo runs because: hub: distilbert-base-uncased: config.json: not in the cache") {
+		t.Fatalf("--verbose: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	// Not the lab's own model: no demo, an error naming it.
+	_, stderr, code = runLab(t, "ex1", "--model", "someone/other-bert")
+	if code == 0 || !strings.Contains(stderr, "someone/other-bert") || !strings.Contains(stderr, "HF_HUB_OFFLINE") {
+		t.Errorf("another model offline: exit %d, %q", code, stderr)
 	}
 }
 

@@ -11,12 +11,13 @@ import (
 	"github.com/go-translab/translab/lab/session"
 	"github.com/go-translab/translab/lab/show"
 	"github.com/go-translab/translab/lab/svm"
+	"github.com/go-translab/translab/lab/train"
 )
 
 func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("ex2", "[--demo] [--model ID_OR_DIR] [--output-dir DIR] [--learning-rate 5e-5] [--batch-size 16] [--epochs 3] [--weight-decay 0.01] [--warmup-steps N | --warmup-ratio R] [--patience N] [--metric balanced_accuracy] [--seed 42] [--resume] [--lora [--lora-rank 8]]", stderr)
-	demo := fs.Bool("demo", false, "run on the embedded demo fixtures (also the fallback when the hub is unreachable and nothing is cached)")
-	modelID := fs.String("model", ex1.SeedModel, "the encoder to fine-tune, a DistilBERT or BERT checkpoint (hub id or HF directory); it is trained and exported in its own architecture")
+	fs := newFlags("ex2", "[--demo] [--model ID_OR_DIR] [--dataset ID_OR_DIR] [--output-dir DIR] [--learning-rate 5e-5] [--batch-size 16] [--epochs 3] [--weight-decay 0.01] [--warmup-steps N | --warmup-ratio R] [--patience N] [--metric balanced_accuracy] [--seed 42] [--resume] [--lora [--lora-rank 8]] [--results FILE.json] [--verbose]", stderr)
+	ef := addExerciseFlags(fs, "the encoder to fine-tune, a DistilBERT or BERT checkpoint, trained and exported in its own architecture", ex1.SeedModel, "on the embedded demo fixtures")
+	dataset := fs.String("dataset", "rotten_tomatoes", datasetHelp("the sentences: rotten_tomatoes (the catalog's)"))
 	out := fs.String("output-dir", "ex2-output", "checkpoints, and the best model exported in OUTPUT_DIR/best")
 	lr := fs.Float64("learning-rate", 0, "AdamW learning rate (0: 5e-5; the demo's random tiny model uses 5e-3)")
 	batch := fs.Int("batch-size", 0, "training batch size (0: 16; the demo uses 32)")
@@ -31,12 +32,19 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	resume := fs.Bool("resume", false, "continue from the last checkpoint in --output-dir")
 	lora := fs.Bool("lora", false, "train LoRA side paths on the attention's query and value projections (q_lin, v_lin in DistilBERT; query, value in BERT) and the head instead of every weight (HF peft's default; learning rate ×10)")
 	loraRank := fs.Int("lora-rank", 8, "with --lora: the rank r (alpha is 2r)")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, append(ef.rules(), outDir("output-dir"), atLeast("learning-rate", 0, "0: the default"), atLeast("batch-size", 0, "0: the default"),
+		atLeast("epochs", 1, ""), atLeast("weight-decay", 0, ""), atLeast("warmup-steps", 0, ""), between("warmup-ratio", 0, 1),
+		atLeast("patience", 0, "0: no early stopping"), atLeast("threshold", 0, ""), anyNumber("seed"), atLeast("lora-rank", 1, ""),
+		oneOf("metric", "loss", "accuracy", "balanced_accuracy", "f1", "precision", "recall"))...); err != nil {
 		return err
 	}
-	so := session.Sentiment(*demo)
-	so.Model, so.Progress = *modelID, stderr
-	s, err := session.Setup(ctx, so)
+	*dataset = catalogCase(*dataset)
+	if err := checkDatasetRef("dataset", *dataset, []string{"rotten_tomatoes"}); err != nil {
+		return err
+	}
+	so := session.Sentiment(*ef.demo)
+	so.Dataset = *dataset
+	s, run, err := ef.setup(ctx, "ex2", so, stderr)
 	if err != nil {
 		return err
 	}
@@ -65,15 +73,15 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	train, err := ds.Rows("train")
+	trainRows, err := ds.Rows("train")
 	if err != nil {
 		return err
 	}
-	after, err := ex2.Tokenize(tok, train[:1], 0)
+	after, err := ex2.Tokenize(tok, trainRows[:1], 0)
 	if err != nil {
 		return err
 	}
-	show.Show(stdout, s.Banner("Exercise 2 — fine-tuning on "+ds.Title), ex2.Fields(train[0], after[0]))
+	show.Show(stdout, s.Banner("Exercise 2 — fine-tuning on "+ds.Title), ex2.Fields(trainRows[0], after[0]))
 	if !s.Demo && s.Choice.CPU() {
 		fmt.Fprintf(stderr, "lab ex2: fine-tuning %s on a CPU takes hours; a GPU (GOMLX_BACKEND=xla:cuda) or the XLA CPU plugin is advised\n", s.ModelID)
 	}
@@ -103,5 +111,24 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if ft.Adapter != "" {
 		fmt.Fprintf(stdout, "LoRA adapter (PEFT format) in %s; the export above has it merged into the weights\n", ft.Adapter)
 	}
-	return nil
+	run.Seed("training", *seed)
+	for prefix, r := range map[string]*ex1.Result{"test/baseline/": baseline, "test/fine-tuned/": ft.Test} {
+		scores, err := train.Scores(r.YTest, r.PredTest, len(baseline.Classes))
+		if err != nil {
+			return err
+		}
+		if err := recordScores(run, prefix, scores); err != nil {
+			return err
+		}
+	}
+	for _, e := range ft.History.Epochs {
+		scores := map[string]float64{"train_loss": e.TrainLoss, "eval_loss": e.EvalLoss}
+		for k, v := range e.Metrics {
+			scores[k] = v
+		}
+		if err := recordScores(run, fmt.Sprintf("validation/epoch %d/", e.Epoch), scores); err != nil {
+			return err
+		}
+	}
+	return ef.save(run, "ex2", stderr)
 }

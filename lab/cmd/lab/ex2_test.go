@@ -12,9 +12,13 @@ import (
 func TestEx2Demo(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	out := filepath.Join(t.TempDir(), "run")
-	stdout, stderr, code := runLab(t, "ex2", "--demo", "--output-dir", out, "--epochs", "2")
+	manifest := filepath.Join(t.TempDir(), "r.json")
+	stdout, stderr, code := runLab(t, "ex2", "--demo", "--output-dir", out, "--epochs", "2", "--results", manifest)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if run := checkManifest(t, manifest, "ex2", "test/fine-tuned/accuracy", "test/baseline/accuracy", "validation/epoch 2/eval_loss"); run.Seeds["training"] != 42 {
+		t.Errorf("seeds %v", run.Seeds)
 	}
 	for _, want := range []string{"Exercise 2.1", "Training history", "Loss", "fine-tuned demo (tiny random DistilBERT)", "Confusion matrix", "best model exported to"} {
 		if !strings.Contains(stdout, want) {

@@ -1,15 +1,20 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestEx3ZeroShotDemo(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	stdout, stderr, code := runLab(t, "ex3", "zero-shot", "--demo", "--limit", "20")
+	manifest := filepath.Join(t.TempDir(), "r.json")
+	stdout, stderr, code := runLab(t, "ex3", "zero-shot", "--demo", "--limit", "20", "--results", manifest)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if run := checkManifest(t, manifest, "ex3 zero-shot", "imagenette/top1", "tinyimagenet/top5", "eurosat/top1"); len(run.Datasets) != 3 {
+		t.Errorf("datasets %+v", run.Datasets)
 	}
 	for _, want := range []string{"DEMO", "Per-class accuracy — demo shapes (standing in for imagenette)", "Confusion matrix", "Most confused", "Zero-shot accuracy"} {
 		if !strings.Contains(stdout, want) {
@@ -25,6 +30,9 @@ func TestEx3ZeroShotDemo(t *testing.T) {
 	if _, stderr, code := runLab(t, "ex3", "zero-shot", "--demo", "--templates", "fancy"); code == 0 || !strings.Contains(stderr, "--templates") {
 		t.Errorf("bad --templates: exit %d, %q", code, stderr)
 	}
+	if stdout, _, code := runLab(t, "ex3", "zero-shot", "--demo", "--limit", "2", "--dataset", "EuroSAT"); code != 0 || !strings.Contains(stdout, "standing in for eurosat") {
+		t.Errorf("a catalog name in another case: exit %d\n%s", code, stdout)
+	}
 	if _, stderr, code := runLab(t, "ex3", "zero-shot", "--dataset", "imagenet-22k"); code == 0 || !strings.Contains(stderr, "imagenette") {
 		t.Errorf("unknown dataset: exit %d, %q (the error should list the known ones)", code, stderr)
 	}
@@ -33,10 +41,12 @@ func TestEx3ZeroShotDemo(t *testing.T) {
 func TestEx3AdaptDemo(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	out := t.TempDir()
-	stdout, stderr, code := runLab(t, "ex3", "adapt", "--demo", "--epochs", "2", "--out", out)
+	manifest := filepath.Join(t.TempDir(), "r.json")
+	stdout, stderr, code := runLab(t, "ex3", "adapt", "--demo", "--epochs", "2", "--out", out, "--results", manifest)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
+	checkManifest(t, manifest, "ex3 adapt", "zero-shot/accuracy", "linear-probe/accuracy", "lora/balanced_accuracy")
 	for _, want := range []string{"DEMO", "Few-shot problem — demo shapes", "Training history", "Adapting CLIP — demo shapes (standing in for eurosat), 16 shots per class, 48 held-out images",
 		"zero-shot (a centered satellite photo of {}.)", "linear probe (LinearSVC(C=1, ", "zero-shot-initialised head", "LayerNorm tuning", "BitFit", "LoRA r=8", "LoRA adapter (PEFT format): " + out + "/lora/adapter", "prompt learning (CoOp", "learned prompt context: " + out + "/prompt/prompt_learner.safetensors"} {
 		if !strings.Contains(stdout, want) {

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"sort"
-	"strings"
 )
 
 type runFunc func(ctx context.Context, args []string, stdout, stderr io.Writer) error
@@ -41,6 +40,9 @@ var summaries = map[string]string{
 	"ex3":        "Exercise 3: CLIP zero-shot classification (ImageNette, Tiny ImageNet, EuroSAT), then few-shot adaptation (ex3 adapt)",
 	"clip-embed": "texts or images → CLIP embeddings (L2-normalised) in a .npy file",
 	"classify":   "label sentences with a fine-tuned classifier (ex2's export, or a base model and a LoRA adapter)",
+	// Exercise 3's parts, which have flags of their own.
+	"ex3 zero-shot": "Exercise 3, part 1: CLIP zero-shot classification of ImageNette, Tiny ImageNet and EuroSAT (or a dataset of your own)",
+	"ex3 adapt":     "Exercise 3, part 2: few-shot adaptation of CLIP — linear probe, head, LayerNorm, BitFit, LoRA, prompt learning — against zero-shot",
 }
 
 func usage(w io.Writer) {
@@ -79,6 +81,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	err := v(ctx, args[1:], stdout, stderr)
+	name := args[0]
+	if _, ok := ex3Parts[argAt(args, 1)]; ok && name == "ex3" {
+		name += " " + args[1] // its messages name the part, whose flags they are
+	}
 	switch {
 	case err == nil:
 		return 0
@@ -86,10 +92,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
+	case errors.As(err, new(*badFlag)):
+		fmt.Fprintf(stderr, "lab %s: %v\n", name, err)
+		return 2
 	default:
-		fmt.Fprintf(stderr, "lab %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "lab %s: %v\n", name, err)
 		return 1
 	}
+}
+
+func argAt(args []string, i int) string {
+	if i < len(args) {
+		return args[i]
+	}
+	return ""
 }
 
 // errUsage marks a command line the flag package already complained about.
@@ -104,48 +120,4 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
-}
-
-// parse parses flags, refusing stray arguments and missing required flags.
-func parse(fs *flag.FlagSet, args []string, required ...string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
-		return errUsage
-	}
-	var missing []string
-	for _, name := range required {
-		if f := fs.Lookup(name); f != nil && f.Value.String() == "" {
-			missing = append(missing, "--"+name)
-		}
-	}
-	if len(missing) > 0 {
-		fmt.Fprintf(fs.Output(), "missing %s\n", strings.Join(missing, ", "))
-		fs.Usage()
-		return errUsage
-	}
-	return nil
-}
-
-// readLines reads a text file as one input per line (a final newline does not add an empty one).
-func readLines(path string) ([]string, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	s := strings.TrimSuffix(string(raw), "\n")
-	if s == "" && len(raw) <= 1 {
-		return nil, fmt.Errorf("%s: the file is empty", path)
-	}
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimSuffix(l, "\r")
-	}
-	return lines, nil
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
+	"github.com/go-translab/translab/lab/atomicfile"
 	"github.com/go-translab/translab/lab/metrics"
 	"github.com/go-translab/translab/lab/npy"
 	"github.com/go-translab/translab/lab/svm"
@@ -20,23 +23,24 @@ func runSVM(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	outDec := fs.String("out-decision", "", "decision values, [m] (binary) or [m, classes] float32 .npy")
 	c := fs.Float64("c", 1, "inverse regularisation strength (LinearSVC's C)")
 	solver := fs.String("solver", "primal", "primal (trust-region Newton, LinearSVC's choice when n > d) or dual (coordinate descent)")
-	if err := parse(fs, args, "train-x", "train-y", "test-x", "out-pred"); err != nil {
+	if err := parse(fs, args, required("train-x", "train-y", "test-x", "out-pred"), positive("c"), oneOf("solver", "primal", "dual"),
+		inFile("train-x"), inFile("train-y"), inFile("test-x"), inFile("test-y"), outFile("out-pred"), outFile("out-decision")); err != nil {
 		return err
 	}
-	o := svm.Options{C: *c, Warn: func(msg string) { fmt.Fprintln(stderr, "lab svm: "+msg) }}
-	switch *solver {
-	case "primal":
-		o.Solver = svm.Primal
-	case "dual":
-		o.Solver = svm.Dual
-	default:
-		return fmt.Errorf("--solver %q: want primal or dual", *solver)
+	if *outDec != "" && samePath(*outPred, *outDec) {
+		return &badFlag{fmt.Sprintf("--out-pred and --out-decision name the same file %s", *outPred)}
 	}
+	o := svm.Options{C: *c, Warn: func(msg string) { fmt.Fprintln(stderr, "lab svm: "+msg) }, Solver: svm.Primal}
+	if *solver == "dual" {
+		o.Solver = svm.Dual
+	}
+	// Every input is read and checked before the fit, and nothing is written before every output
+	// is complete: a bad --test-y costs no fit and leaves no predictions behind.
 	xTrain, n, d, err := readMatrix(*trainX)
 	if err != nil {
 		return err
 	}
-	yTrain, err := readLabels(*trainY, n)
+	yTrain, err := readLabels(*trainY, n, *trainX)
 	if err != nil {
 		return err
 	}
@@ -47,6 +51,12 @@ func runSVM(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if dTest != d {
 		return fmt.Errorf("%s has %d features per row, %s has %d", *testX, dTest, *trainX, d)
 	}
+	var yTest []int
+	if *testY != "" {
+		if yTest, err = readLabels(*testY, m, *testX); err != nil {
+			return err
+		}
+	}
 	model, err := svm.FitFlat(xTrain, n, d, yTrain, o)
 	if err != nil {
 		return err
@@ -56,9 +66,17 @@ func runSVM(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	for i, v := range pred {
 		p64[i] = int64(v)
 	}
-	if err := npy.WriteInt64(*outPred, []int{m}, p64); err != nil {
+	var outputs []*atomicfile.Pending
+	defer func() {
+		for _, p := range outputs {
+			p.Discard()
+		}
+	}()
+	pp, err := atomicfile.Prepare(*outPred, func(w io.Writer) error { return npy.EncodeInt64(w, []int{m}, p64) })
+	if err != nil {
 		return err
 	}
+	outputs = append(outputs, pp)
 	if *outDec != "" {
 		dec := model.DecisionFlat(xTest, m)
 		shape := []int{m}
@@ -69,16 +87,19 @@ func runSVM(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		for i, v := range dec {
 			d32[i] = float32(v)
 		}
-		if err := npy.WriteFloat32(*outDec, shape, d32); err != nil {
+		pd, err := atomicfile.Prepare(*outDec, func(w io.Writer) error { return npy.EncodeFloat32(w, shape, d32) })
+		if err != nil {
+			return err
+		}
+		outputs = append(outputs, pd)
+	}
+	for _, p := range outputs {
+		if err := p.Commit(); err != nil {
 			return err
 		}
 	}
 	fmt.Fprintf(stderr, "lab svm: %s solver, %d iterations, classes %v; wrote %s\n", model.Solver, model.NIter, model.Classes, *outPred)
-	if *testY != "" {
-		yTest, err := readLabels(*testY, m)
-		if err != nil {
-			return err
-		}
+	if yTest != nil {
 		acc, err := metrics.Accuracy(yTest, pred)
 		if err != nil {
 			return err
@@ -86,6 +107,16 @@ func runSVM(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stdout, "accuracy %.4f\n\n%s", acc, metrics.ClassificationReport(yTest, pred, nil, 2))
 	}
 	return nil
+}
+
+// samePath says whether two paths name one file, also through different spellings.
+func samePath(a, b string) bool {
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true
+	}
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(sa, sb)
 }
 
 func readMatrix(path string) ([]float32, int, int, error) {
@@ -99,16 +130,20 @@ func readMatrix(path string) ([]float32, int, int, error) {
 	return a.F32, a.Shape[0], a.Shape[1], nil
 }
 
-func readLabels(path string, n int) ([]int, error) {
+// readLabels reads n integer class labels, one per row of the features in rowsOf.
+func readLabels(path string, n int, rowsOf string) ([]int, error) {
 	a, err := npy.Read(path)
 	if err != nil {
 		return nil, err
 	}
-	if len(a.Shape) != 1 || a.I64 == nil {
-		return nil, fmt.Errorf("%s: want a 1-D integer array of labels, got shape %v", path, a.Shape)
+	if len(a.Shape) != 1 {
+		return nil, fmt.Errorf("%s: want a 1-D array of labels, got shape %v", path, a.Shape)
+	}
+	if a.I64 == nil {
+		return nil, fmt.Errorf("%s: labels must be integers, and this array holds floats (in NumPy: y.astype(np.int64))", path)
 	}
 	if a.Shape[0] != n {
-		return nil, fmt.Errorf("%s: %d labels for %d rows of features", path, a.Shape[0], n)
+		return nil, fmt.Errorf("%s: %d labels for %d rows (in %s)", path, a.Shape[0], n, rowsOf)
 	}
 	y := make([]int, n)
 	for i, v := range a.I64 {

@@ -13,18 +13,19 @@ import (
 )
 
 func runTokenize(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("tokenize", "--tokenizer PATH_OR_HUB_ID --input TEXTFILE [--max-length N]", stderr)
+	fs := newFlags("tokenize", "--tokenizer PATH_OR_HUB_ID --input TEXTFILE [--encoding utf-8|latin-1] [--max-length N]", stderr)
 	tokPath := fs.String("tokenizer", "", "tokenizer.json, a directory holding it, or a hub model id")
 	input := fs.String("input", "", "text file, one input per line")
 	maxLen := fs.Int("max-length", 0, "truncate to N tokens, special tokens included (0: the tokenizer's model_max_length)")
-	if err := parse(fs, args, "tokenizer", "input"); err != nil {
+	encoding := encodingFlag(fs)
+	if err := parse(fs, args, required("tokenizer", "input"), atLeast("max-length", 0, "0: the tokenizer's model_max_length"), encodingRule(), inFile("input")); err != nil {
 		return err
 	}
-	tok, err := loadTokenizer(ctx, *tokPath)
+	lines, err := readLines(*input, *encoding)
 	if err != nil {
 		return err
 	}
-	lines, err := readLines(*input)
+	tok, err := loadTokenizer(ctx, *tokPath)
 	if err != nil {
 		return err
 	}
