@@ -88,6 +88,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "workload\tbackend\tdtype\tbatch\tthroughput\ts/batch\n")
 	fmt.Fprintf(stdout, "%s\t%s\t%s\t%d\t%.1f %s/s\t%.3f\n", r.name, r.backend, dtypeName(), r.batch, float64(r.items)/r.secs, r.unit, r.secs/float64(r.batches))
 	fmt.Fprintf(stdout, "(%s; %d CPUs, GOMAXPROCS %d, %s/%s, %s)\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, simdLevel())
+	fmt.Fprintf(stdout, "backend %s\n", choice)
 	if *jsonPath != "" {
 		return appendJSONLine(*jsonPath, r)
 	}
