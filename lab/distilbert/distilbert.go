@@ -37,8 +37,8 @@ type Model struct {
 	// results (cached features) are named after its files.
 	Dir string
 
-	mu                     sync.Mutex
-	encodeExec, logitsExec *cachedExec
+	mu    sync.Mutex
+	execs map[string]*cachedExec // see Run
 }
 
 // VarPath is the store path of an HF parameter name.

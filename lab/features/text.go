@@ -11,7 +11,6 @@ import (
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/go-translab/translab/lab/cache"
 	"github.com/go-translab/translab/lab/collate"
@@ -166,21 +165,9 @@ func Encoded(b compute.Backend, m *distilbert.Model, tok *tokenize.Tokenizer, id
 	}
 	out := &Matrix{Data: make([]float32, size), Shape: shape}
 
-	exec, err := model.NewExec(b, m.Store, func(_ *model.Scope, ids, mask *Node) *Node {
-		switch o.Pool {
-		case CLS:
-			return m.CLS(ids, mask)
-		case Mean:
-			h := m.Encode(ids, mask)
-			w := ConvertDType(InsertAxes(mask, -1), h.DType()) // [batch, seq, 1]: 1 on the sentence's tokens
-			return Div(ReduceSum(Mul(h, w), 1), ReduceSum(w, 1))
-		}
-		return m.Encode(ids, mask)
-	})
-	if err != nil {
-		return nil, err
-	}
-	defer exec.Finalize()
+	// The graph of each pooling is kept by the model (distilbert.Model.Run), so the splits of a
+	// dataset and a notebook's repeated calls compile each padded shape once.
+	graph := map[Pool]func(ids, mask *Node) *Node{CLS: m.CLS, None: m.Encode, Mean: meanPool(m)}[o.Pool]
 	collator := collate.WithPadding{Tokenizer: tok, PadToMultipleOf: 8}
 	bar := show.NewProgress(o.Progress, label(o, "embed"), int64(n), "sentences")
 	defer bar.Done()
@@ -199,11 +186,11 @@ func Encoded(b compute.Backend, m *distilbert.Model, tok *tokenize.Tokenizer, id
 				return nil, err
 			}
 		}
-		res, err := exec.Call(in[0], in[1])
+		res, err := m.Run(b, "features/"+string(o.Pool), graph, in[0], in[1])
 		if err != nil {
 			return nil, fmt.Errorf("features: batch of %v: %w", in[0].Shape().Dimensions, err)
 		}
-		flat := tensors.MustCopyFlatData[float32](res[0])
+		flat := tensors.MustCopyFlatData[float32](res)
 		cols := in[0].Shape().Dimensions[1]
 		for r, i := range rows {
 			if pooled {
@@ -216,4 +203,14 @@ func Encoded(b compute.Backend, m *distilbert.Model, tok *tokenize.Tokenizer, id
 		bar.Add(int64(len(rows)))
 	}
 	return out, nil
+}
+
+// meanPool is the mean of the last hidden states over each sentence's tokens (sentence-transformers'
+// mean pooling).
+func meanPool(m *distilbert.Model) func(ids, mask *Node) *Node {
+	return func(ids, mask *Node) *Node {
+		h := m.Encode(ids, mask)
+		w := ConvertDType(InsertAxes(mask, -1), h.DType()) // [batch, seq, 1]: 1 on the sentence's tokens
+		return Div(ReduceSum(Mul(h, w), 1), ReduceSum(w, 1))
+	}
 }
