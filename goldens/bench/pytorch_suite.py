@@ -32,15 +32,24 @@ p.add_argument("--batch", type=int, default=32, help="embed, train: sentences pe
 p.add_argument("--seq", type=int, default=64, help="embed, train: tokens per sentence")
 p.add_argument("--batches", type=int, default=5, help="embed, train: timed batches or steps after one warm-up")
 p.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: torch's default, one per core)")
+p.add_argument("--compile", action="store_true", help="embed, train, clip: torch.compile the model's forward (inference with "
+               "Inductor's freezing, which packs the weights for oneDNN); the warm-up then compiles")
 p.add_argument("--json", default="")
 p.add_argument("--only", default="corpus,finetune,clip,zeroshot", help="workloads, from embed,train,corpus,finetune,clip,zeroshot")
 a = p.parse_args()
 if a.threads:
     torch.set_num_threads(a.threads)
+if a.compile:
+    import torch._inductor.config
+    torch._inductor.config.freezing = True  # takes effect in no_grad inference only
+
+
+def compiled(fn):
+    return torch.compile(fn) if a.compile else fn
 torch.backends.cuda.matmul.allow_tf32 = False  # f32 means f32: the Go side runs with tf32=false
 torch.backends.cudnn.allow_tf32 = False
 dev = torch.device(a.device)
-backend = f"pytorch {torch.__version__} eager ({torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'cpu, {torch.get_num_threads()} threads'})"
+backend = f"pytorch {torch.__version__} {'torch.compile' if a.compile else 'eager'} ({torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'cpu, {torch.get_num_threads()} threads'})"
 
 
 def reset_peak():
@@ -120,12 +129,13 @@ if "embed" in only:  # `lab bench embed`: [CLS] of DistilBERT-base, eval, no gra
     reset_peak()
     model = DistilBertModel(bert_cfg()).eval().to(dev)
     ids, mask, _ = fixed_batch()
+    cls = compiled(lambda ids, mask: model(input_ids=ids, attention_mask=mask).last_hidden_state[:, 0])
     with torch.no_grad():
-        model(input_ids=ids, attention_mask=mask).last_hidden_state[:, 0].cpu()
+        cls(ids, mask).cpu()
         sync()
         start = time.perf_counter()
         for _ in range(a.batches):
-            model(input_ids=ids, attention_mask=mask).last_hidden_state[:, 0].cpu()
+            cls(ids, mask).cpu()
         sync()
         secs = time.perf_counter() - start
     report("embed", f"embed [CLS] distilbert-base ({model.config.n_layers} layers, random, seq {a.seq})",
@@ -144,9 +154,10 @@ if "train" in only:  # `lab bench train`: one HF Trainer step of DistilBertForSe
     except (RuntimeError, TypeError):
         opt, adamw = torch.optim.AdamW(groups, lr=5e-5), "default"
     ids, mask, labels = fixed_batch()
+    forward = compiled(lambda: model(input_ids=ids, attention_mask=mask, labels=labels).loss)
 
     def step():
-        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss = forward()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
@@ -217,14 +228,15 @@ if "clip" in only or "zeroshot" in only:
 if "clip" in only:
     bs = a.tower_batch if a.limit == 0 else min(a.tower_batch, a.limit)
     x = torch.randn(bs, 3, 224, 224, device=dev)
+    embeds = compiled(lambda x: tower(pixel_values=x).image_embeds)
     for dtype in a.dtypes.split(","):
         ctx = torch.autocast(dev.type, dtype=torch.bfloat16) if dtype == "bfloat16" else torch.autocast(dev.type, enabled=False)
         with torch.no_grad(), ctx:
-            tower(pixel_values=x).image_embeds.float().cpu()
+            embeds(x).float().cpu()
             sync()
             start = time.perf_counter()
             for _ in range(3):
-                tower(pixel_values=x).image_embeds.float().cpu()
+                embeds(x).float().cpu()
             sync()
             secs = time.perf_counter() - start
         report("clip", f"clip image tower ViT-B/16 ({vcfg.num_hidden_layers} layers, random)", dtype, bs, 3, 3 * bs, "images", secs)
