@@ -34,10 +34,12 @@ func (w Wheel) String() string { return w.Package + " " + w.Version }
 
 // CPUPluginWheels are XLA's CPU PJRT plugin as the OpenXLA project publishes it on PyPI
 // (`xla-cpu-pjrt` 0.0.1, PJRT C API 0.81), one wheel per platform. Of the three PyPI wheels that
-// go-xla v0.4.5 loads, it is the one built by XLA's own maintainers, and it measured at least as
-// fast as `lammps-jax-pjrt-cpu` 0.11.2 and `fastatomstruct-xla-cpu` 2026.6.23 (docs/benchmarks.md).
-// URLs and digests from https://pypi.org/pypi/xla-cpu-pjrt/json; files.pythonhosted.org URLs
-// name the file's content hash, so they do not move.
+// go-xla v0.4.5 loads, it is the one built by XLA's own maintainers; it runs the lab 1.3–1.6× the
+// fastest PyTorch on the lab's 2-core test machine, while the third-party `lammps-jax-pjrt-cpu`
+// 0.11.2 and `fastatomstruct-xla-cpu` 2026.6.23 (a newer XLA) were 10–23 % faster at inference and
+// no faster at training (docs/benchmarks.md): provenance decided. URLs and digests from
+// https://pypi.org/pypi/xla-cpu-pjrt/json; files.pythonhosted.org URLs name the file's content
+// hash, so they do not move.
 var CPUPluginWheels = map[string]Wheel{
 	"linux/amd64": {
 		Package: "xla-cpu-pjrt", Version: "0.0.1", By: "the OpenXLA project",
