@@ -103,15 +103,17 @@ func InstallPlugin(ctx context.Context, w Wheel, dir, name string, client *http.
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return Installed{}, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Installed{}, err
-	}
-	wheel, err := os.CreateTemp(dir, ".wheel-*.whl")
+	// The wheel goes to the temporary directory, so that a failed download leaves nothing in dir,
+	// not even dir itself.
+	wheel, err := os.CreateTemp("", "lab-plugin-*.whl")
 	if err != nil {
 		return Installed{}, err
 	}
 	defer func() { wheel.Close(); os.Remove(wheel.Name()) }()
 	if err := download(ctx, client, w, wheel, progress); err != nil {
+		return Installed{}, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Installed{}, err
 	}
 	st, err := wheel.Stat()
