@@ -207,8 +207,8 @@ func create(config string) (b compute.Backend, err error) {
 // xlaFlags adds to the user's XLA_FLAGS what the lab's graphs need, unless the user set it.
 //
 // --xla_allow_excess_precision=false: by default XLA may drop a float32→bfloat16→float32 round
-// trip (SimplifyFPConversions) and keep reductions in bfloat16, so `--dtype bf16` computes some
-// values at float32 precision and others rounded, which no autocast does: on XLA's CPU plugin the
+// trip (SimplifyFPConversions), so `--dtype bf16` leaves some values unrounded where autocast
+// rounds them and rounds others, a mix no autocast computes: on XLA's CPU plugin the
 // mixed-precision gradients then drifted from HF's by up to 12 % (pre_classifier.weight, against
 // ≤1.3 % on pure Go); without the excess precision they are within 1.3 % as on pure Go. Graphs in
 // float32 alone hold no such conversion and compile the same. The plugin reads XLA_FLAGS when it
