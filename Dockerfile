@@ -1,5 +1,5 @@
 # The lab on an NVIDIA GPU: Go, JupyterLab, GoNB with the lab's kernels ("Go · lab (CPU)" and
-# "Go · lab (CUDA)"), JAX's CUDA PJRT plugin, and the notebooks. The steps live in scripts that CI
+# "Go · lab (CUDA)"), JAX's CUDA PJRT plugin, XLA's CPU PJRT plugin, and the notebooks. The steps live in scripts that CI
 # runs too (docker/check.sh); this file only orders them.
 #
 #   docker build -t translab .
@@ -19,9 +19,11 @@ WORKDIR /lab
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
+# XLA's CPU plugin goes to go-xla's system directory, where the lab (and the CPU kernel) find it for
+# any user; on a GPU the CUDA plugin comes first.
 RUN docker/install-pjrt-cuda.sh && \
-    docker/install-jupyter.sh --cuda && \
-    make lab
+    make plugin PLUGIN_DIR=/usr/local/lib/go-xla && \
+    docker/install-jupyter.sh --cuda
 
 EXPOSE 8888
 CMD ["jupyter", "lab", "--ip=0.0.0.0", "--port=8888", "--allow-root", "--no-browser", "notebooks/"]

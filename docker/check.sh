@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What CI can check of the Docker image without Docker or a GPU: the scripts parse, the kernels
 # install (CPU and CUDA), the CUDA PJRT plugin the image installs is a real PJRT plugin, and the lab,
-# finding it on a machine without a GPU, falls back to the pure-Go backend instead of dying.
+# finding it on a machine without a GPU, falls back to XLA's CPU plugin or the pure-Go backend
+# instead of dying.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -11,22 +12,39 @@ data=$(mktemp -d)
 JUPYTER_DATA_DIR=$data kernels/install.sh --cuda >/dev/null
 python3 - "$data" <<'PY'
 import json, shutil, sys
-for k, backend in (("go-lab-cpu", "go:parallelism=-1"), ("go-lab-cuda", "xla:cuda,preallocate=false")):
-    spec = json.load(open(f"{sys.argv[1]}/kernels/{k}/kernel.json"))
-    assert spec["env"]["GOMLX_BACKEND"] == backend and spec["env"]["GOEXPERIMENT"] == "simd", spec
+kernels = sys.argv[1] + "/kernels"
+cpu = json.load(open(f"{kernels}/go-lab-cpu/kernel.json"))["env"]
+# The CPU kernel leaves the choice to the lab (XLA's CPU plugin, else pure Go) with the GPUs hidden.
+assert "GOMLX_BACKEND" not in cpu and cpu["CUDA_VISIBLE_DEVICES"] == "" and cpu["GOEXPERIMENT"] == "simd", cpu
+cuda = json.load(open(f"{kernels}/go-lab-cuda/kernel.json"))["env"]
+assert cuda["GOMLX_BACKEND"] == "xla:cuda,preallocate=false" and cuda["GOEXPERIMENT"] == "simd", cuda
+for k, env in (("go-lab-cpu", cpu), ("go-lab-cuda", cuda)):
     # GoNB runs go and goimports, and gopls for completion and hover, from the kernel's PATH.
     for tool in ("go", "goimports", "gopls"):
-        assert shutil.which(tool, path=spec["env"]["PATH"]), f"{tool} is not on {k}'s PATH"
+        assert shutil.which(tool, path=env["PATH"]), f"{tool} is not on {k}'s PATH"
 print("docker/check: kernelspecs ok (go, goimports and gopls on their PATH)")
 PY
 
+# Without a GPU the CUDA plugin fails to start, and the lab goes down its order instead of dying: to
+# XLA's CPU plugin when one is installed (make test-xla-cpu put one in .cache/pjrt), else to pure Go.
+# Each case gets its own plugin directory, the only one go-xla then searches.
 site=$(docker/install-pjrt-cuda.sh --check)
 GOEXPERIMENT=simd go build -o "$data/lab" ./lab/cmd/lab
-# The banner (stdout) says which backend runs and why: after the CUDA plugin failed, pure Go.
-out=$(env -u GOMLX_BACKEND PYTHONPATH="$site" "$data/lab" ex1 --demo --samples 1 2>/dev/null)
-backend=$(grep -m1 '^backend ' <<<"$out" || true)
-grep -q "xla:$site/jax_plugins/xla_cuda13/xla_cuda_plugin.so failed" <<<"$backend" || { echo "docker/check: the lab did not try the CUDA plugin: $backend" >&2; exit 1; }
-grep -q "^backend go:parallelism=-1 " <<<"$backend" || { echo "docker/check: no fallback to pure Go: $backend" >&2; exit 1; }
-echo "docker/check: the CUDA plugin is found, and without a GPU the lab falls back to pure Go"
+passed=1
+fallback() { # plugin directory, the backend expected after the CUDA plugin fails
+  local out
+  out=$(env -u GOMLX_BACKEND -u CUDA_VISIBLE_DEVICES PJRT_PLUGIN_LIBRARY_PATH="$1" PYTHONPATH="$site" "$data/lab" ex1 --demo --samples 1 2>/dev/null | grep '^backend ' || true)
+  grep -q "xla:$site/jax_plugins/xla_cuda13/xla_cuda_plugin.so failed" <<<"$out" || { echo "docker/check: the lab did not try the CUDA plugin: $out" >&2; exit 1; }
+  grep -q "^backend $2 " <<<"$out" || { echo "docker/check: no fallback to $2: $out" >&2; exit 1; }
+  echo "docker/check: the CUDA plugin is found, and without a GPU the lab falls back to $2"
+  passed=$((passed + 1))
+}
+mkdir "$data/no-plugins"
+fallback "$data/no-plugins" "go:parallelism=-1"
+if [ -f "$root/.cache/pjrt/pjrt_c_api_cpu_plugin.so" ]; then
+  fallback "$root/.cache/pjrt" "xla:cpu"
+else
+  echo "docker/check: no XLA CPU plugin in .cache/pjrt (make test-xla-cpu installs it): the fallback to it is not checked"
+fi
 rm -rf "$data" "$(dirname "$site")"
-echo "docker/check: 3 passed, 0 failed"
+echo "docker/check: $passed passed, 0 failed"

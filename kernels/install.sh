@@ -29,7 +29,7 @@ data=${JUPYTER_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/jupyter}
 # GoNB needs go, goimports and gopls on PATH; Jupyter starts kernels with a bare environment.
 path="$gobin:$(dirname "$go"):/usr/local/bin:/usr/bin:/bin"
 
-install_kernel() { # name, display name, backend
+install_kernel() { # name, display name, then the kernel's own environment as "NAME": "value" lines
   local dir="$data/kernels/$1"
   mkdir -p "$dir"
   local tmp
@@ -42,7 +42,7 @@ install_kernel() { # name, display name, backend
   "interrupt_mode": "message",
   "env": {
     "GOEXPERIMENT": "simd",
-    "GOMLX_BACKEND": "$3",
+    $3
     "PATH": "$path"
   }
 }
@@ -52,8 +52,10 @@ JSON
   echo "installed kernel \"$2\" in $dir"
 }
 
-# The CPU kernel pins the pure-Go backend in its deadlock-free configuration (see README).
-install_kernel go-lab-cpu "Go · lab (CPU)" "go:parallelism=-1"
+# The CPU kernel lets the lab choose its backend as the CLI does — XLA's CPU plugin when installed
+# (make kernels installs it), else pure Go in its deadlock-free configuration — and hides the GPUs
+# (CUDA_VISIBLE_DEVICES=""), so that on a GPU machine it still runs on the CPU.
+install_kernel go-lab-cpu "Go · lab (CPU)" '"CUDA_VISIBLE_DEVICES": "",'
 if [ "${1:-}" = "--cuda" ]; then
-  install_kernel go-lab-cuda "Go · lab (CUDA)" "xla:cuda,preallocate=false"
+  install_kernel go-lab-cuda "Go · lab (CUDA)" '"GOMLX_BACKEND": "xla:cuda,preallocate=false",'
 fi

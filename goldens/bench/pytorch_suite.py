@@ -1,13 +1,21 @@
-"""PyTorch eager baselines for `lab bench corpus|finetune|clip|zeroshot`, same workloads, same
-device (cuda when present), random weights from configs (no download). f32 with TF32 off; the
-tower also under bf16 autocast. Rows as `lab bench` prints them; --json appends JSON lines.
+"""PyTorch eager baselines for `lab bench embed|train|corpus|finetune|clip|zeroshot`, same
+workloads, same device (cuda when present), random weights from configs (no download). f32 with
+TF32 off; the tower also under bf16 autocast. Rows as `lab bench` prints them, with the peak
+resident memory of the workload (the process's VmHWM, reset before each workload); --json appends
+JSON lines.
 
     python3 goldens/bench/pytorch_suite.py --json out.jsonl [--limit N] [--layers N]
+    # on a CPU, one workload per process, as `lab bench` runs them:
+    python3 goldens/bench/pytorch_suite.py --only embed --threads 2
+    python3 goldens/bench/pytorch_suite.py --only train --threads 2
+    python3 goldens/bench/pytorch_suite.py --only clip --tower-batch 8 --dtypes float32 --threads 2
 """
 import argparse
 import io
 import json
+import os
 import random
+import resource
 import time
 
 import numpy as np
@@ -19,13 +27,49 @@ p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu
 p.add_argument("--limit", type=int, default=0, help="items per workload (0: 10662 / 8530 / 512)")
 p.add_argument("--layers", type=int, default=0)
 p.add_argument("--tower-batch", type=int, default=512)
+p.add_argument("--dtypes", default="float32,bfloat16", help="clip: the tower's dtypes (bfloat16 is autocast)")
+p.add_argument("--batch", type=int, default=32, help="embed, train: sentences per batch")
+p.add_argument("--seq", type=int, default=64, help="embed, train: tokens per sentence")
+p.add_argument("--batches", type=int, default=5, help="embed, train: timed batches or steps after one warm-up")
+p.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: torch's default, one per core)")
+p.add_argument("--compile", action="store_true", help="embed, train, clip: torch.compile the model's forward (inference with "
+               "Inductor's freezing, which packs the weights for oneDNN); the warm-up then compiles")
 p.add_argument("--json", default="")
-p.add_argument("--only", default="corpus,finetune,clip,zeroshot")
+p.add_argument("--only", default="corpus,finetune,clip,zeroshot", help="workloads, from embed,train,corpus,finetune,clip,zeroshot")
 a = p.parse_args()
+if a.threads:
+    torch.set_num_threads(a.threads)
+if a.compile:
+    import torch._inductor.config
+    torch._inductor.config.freezing = True  # takes effect in no_grad inference only
+
+
+def compiled(fn):
+    return torch.compile(fn) if a.compile else fn
 torch.backends.cuda.matmul.allow_tf32 = False  # f32 means f32: the Go side runs with tf32=false
 torch.backends.cudnn.allow_tf32 = False
 dev = torch.device(a.device)
-backend = f"pytorch {torch.__version__} eager ({torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'cpu'})"
+backend = f"pytorch {torch.__version__} {'torch.compile' if a.compile else 'eager'} ({torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'cpu, {torch.get_num_threads()} threads'})"
+
+
+def reset_peak():
+    """Starts a workload's peak memory afresh: writing 5 to clear_refs resets VmHWM (Linux)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def peak_rss():
+    """The process's resident high-water mark in bytes, as `lab bench` reads its own."""
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def sync():
@@ -38,12 +82,14 @@ def size(full):
 
 
 def report(workload, name, dtype, batch, batches, items, unit, secs, **extra):
-    print(f"{name}\t{backend}\t{dtype}\t{batch}\t{items / secs:.1f} {unit}/s\t{secs / batches:.3f}", flush=True)
+    rss = peak_rss()
+    print(f"{name}\t{backend}\t{dtype}\t{batch}\t{items / secs:.1f} {unit}/s\t{secs / batches:.3f}\t{rss / 2**30:.2f} GiB", flush=True)
     if a.json:
         with open(a.json, "a") as f:
             f.write(json.dumps(dict(impl="pytorch", workload=workload, name=name, backend=backend, dtype=dtype, batch=batch,
                                     batches=batches, items=items, unit=unit, secs=secs, throughput=items / secs,
-                                    s_per_batch=secs / batches, **extra)) + "\n")
+                                    s_per_batch=secs / batches, peak_rss_bytes=rss, threads=torch.get_num_threads(),
+                                    **extra)) + "\n")
 
 
 def corpus_ids(n, seed):  # [CLS] … [SEP], 8–60 tokens, like `lab bench`'s corpusIDs (not the same draws)
@@ -67,10 +113,71 @@ def bert_cfg(**kw):
     return cfg
 
 
-print("workload\tbackend\tdtype\tbatch\tthroughput\ts/batch")
+print("workload\tbackend\tdtype\tbatch\tthroughput\ts/batch\tpeak RSS")
 torch.manual_seed(0)
 only = a.only.split(",")
+
+
+def fixed_batch(vocab=30522):
+    """a.batch sentences of exactly a.seq random ids, no padding: `lab bench embed` and `train`."""
+    g = torch.Generator().manual_seed(5)
+    ids = torch.randint(1000, vocab, (a.batch, a.seq), generator=g)
+    return ids.to(dev), torch.ones_like(ids).to(dev), torch.randint(0, 2, (a.batch,), generator=g).to(dev)
+
+
+if "embed" in only:  # `lab bench embed`: [CLS] of DistilBERT-base, eval, no gradients
+    reset_peak()
+    model = DistilBertModel(bert_cfg()).eval().to(dev)
+    ids, mask, _ = fixed_batch()
+    cls = compiled(lambda ids, mask: model(input_ids=ids, attention_mask=mask).last_hidden_state[:, 0])
+    with torch.no_grad():
+        cls(ids, mask).cpu()
+        sync()
+        start = time.perf_counter()
+        for _ in range(a.batches):
+            cls(ids, mask).cpu()
+        sync()
+        secs = time.perf_counter() - start
+    report("embed", f"embed [CLS] distilbert-base ({model.config.n_layers} layers, random, seq {a.seq})",
+           "float32", a.batch, a.batches, a.batch * a.batches, "sentences", secs)
+    del model
+
+if "train" in only:  # `lab bench train`: one HF Trainer step of DistilBertForSequenceClassification
+    reset_peak()
+    model = DistilBertForSequenceClassification(bert_cfg(num_labels=2)).train().to(dev)
+    # HF's decay groups (Trainer.get_decay_parameter_names) at Exercise 2's weight decay 0.01.
+    decay = [p for n, p in model.named_parameters() if not n.endswith("bias") and "layernorm" not in n.lower().replace("_", "")]
+    rest = [p for n, p in model.named_parameters() if n.endswith("bias") or "layernorm" in n.lower().replace("_", "")]
+    groups = [dict(params=decay, weight_decay=0.01), dict(params=rest, weight_decay=0.0)]
+    try:  # the fastest AdamW torch has for the device (HF's default optim, adamw_torch_fused, where it exists)
+        opt, adamw = torch.optim.AdamW(groups, lr=5e-5, fused=True), "fused"
+    except (RuntimeError, TypeError):
+        opt, adamw = torch.optim.AdamW(groups, lr=5e-5), "default"
+    ids, mask, labels = fixed_batch()
+    forward = compiled(lambda: model(input_ids=ids, attention_mask=mask, labels=labels).loss)
+
+    def step():
+        loss = forward()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        return loss
+
+    step().item()  # warm-up: allocator, optimizer state
+    sync()
+    start = time.perf_counter()
+    for _ in range(a.batches):
+        loss = step()
+    loss.item()
+    sync()
+    secs = time.perf_counter() - start
+    report("train", f"train step distilbert-base seq-classif ({model.config.n_layers} layers, random, seq {a.seq}, AdamW {adamw})",
+           "float32", a.batch, a.batches, a.batch * a.batches, "sentences", secs)
+    del model, opt
+
 if "corpus" in only:
+    reset_peak()
     n = size(10662)
     model = DistilBertModel(bert_cfg()).eval().to(dev)
     sents = sorted(corpus_ids(n, 1), key=len)
@@ -88,6 +195,7 @@ if "corpus" in only:
     del model
 
 if "finetune" in only:
+    reset_peak()
     n = size(8530)
     model = DistilBertForSequenceClassification(bert_cfg(num_labels=2)).train().to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=5e-5, weight_decay=0.0)
@@ -114,18 +222,21 @@ if "finetune" in only:
 
 vcfg = CLIPVisionConfig(hidden_size=768, intermediate_size=3072, num_hidden_layers=a.layers or 12, num_attention_heads=12,
                         image_size=224, patch_size=16, projection_dim=512, hidden_act="quick_gelu")
-tower = CLIPVisionModelWithProjection(vcfg).eval().to(dev)
+if "clip" in only or "zeroshot" in only:
+    reset_peak()
+    tower = CLIPVisionModelWithProjection(vcfg).eval().to(dev)
 if "clip" in only:
     bs = a.tower_batch if a.limit == 0 else min(a.tower_batch, a.limit)
     x = torch.randn(bs, 3, 224, 224, device=dev)
-    for dtype in ("float32", "bfloat16"):
+    embeds = compiled(lambda x: tower(pixel_values=x).image_embeds)
+    for dtype in a.dtypes.split(","):
         ctx = torch.autocast(dev.type, dtype=torch.bfloat16) if dtype == "bfloat16" else torch.autocast(dev.type, enabled=False)
         with torch.no_grad(), ctx:
-            tower(pixel_values=x).image_embeds.float().cpu()
+            embeds(x).float().cpu()
             sync()
             start = time.perf_counter()
             for _ in range(3):
-                tower(pixel_values=x).image_embeds.float().cpu()
+                embeds(x).float().cpu()
             sync()
             secs = time.perf_counter() - start
         report("clip", f"clip image tower ViT-B/16 ({vcfg.num_hidden_layers} layers, random)", dtype, bs, 3, 3 * bs, "images", secs)

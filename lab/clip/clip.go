@@ -9,7 +9,6 @@ package clip
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -32,8 +31,7 @@ type Model struct {
 	// results (cached embeddings) are named after its files.
 	Dir string
 
-	mu                  sync.Mutex
-	textExec, imageExec *cachedExec
+	execs weights.Executors // compiled graphs, kept between calls
 }
 
 func (m *Model) p() weights.Params {

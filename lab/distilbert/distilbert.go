@@ -9,7 +9,6 @@ package distilbert
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -37,8 +36,7 @@ type Model struct {
 	// results (cached features) are named after its files.
 	Dir string
 
-	mu                     sync.Mutex
-	encodeExec, logitsExec *cachedExec
+	execs weights.Executors // compiled graphs, kept between calls
 }
 
 // VarPath is the store path of an HF parameter name.

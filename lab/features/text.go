@@ -11,7 +11,6 @@ import (
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/go-translab/translab/lab/cache"
 	"github.com/go-translab/translab/lab/collate"
@@ -29,6 +28,9 @@ type Encoder interface {
 	// Forward is model(input_ids, attention_mask).last_hidden_state on the host's tensors: what
 	// a notebook cell calls to look at one batch.
 	Forward(b compute.Backend, ids, mask *tensors.Tensor) (*tensors.Tensor, error)
+	// Run runs a graph of ids and mask over the model through an executor it keeps under key, so
+	// each padded shape compiles once per process.
+	Run(b compute.Backend, key string, fn func(ids, mask *Node) *Node, ids, mask *tensors.Tensor) (*tensors.Tensor, error)
 	Weights() weights.Params // the store Encode reads, the matmuls' dtype, any adapter
 	Hidden() int             // the hidden states' width
 	MaxPositions() int       // the longest sequence it reads
@@ -184,7 +186,9 @@ func Encoded(b compute.Backend, m Encoder, tok *tokenize.Tokenizer, ids [][]int,
 	}
 	out := &Matrix{Data: make([]float32, size), Shape: shape}
 
-	exec, err := model.NewExec(b, m.Weights().Store, func(_ *model.Scope, ids, mask *Node) *Node {
+	// The graph of each pooling is kept by the model (its Run), so the splits of a dataset and a
+	// notebook's repeated calls compile each padded shape once.
+	graph := func(ids, mask *Node) *Node {
 		h := m.Encode(ids, mask)
 		switch o.Pool {
 		case CLS: // last_hidden_state[:, 0], for BERT as for DistilBERT (not BERT's pooler)
@@ -194,11 +198,7 @@ func Encoded(b compute.Backend, m Encoder, tok *tokenize.Tokenizer, ids [][]int,
 			return Div(ReduceSum(Mul(h, w), 1), ReduceSum(w, 1))
 		}
 		return h
-	})
-	if err != nil {
-		return nil, err
 	}
-	defer exec.Finalize()
 	collator := collate.WithPadding{Tokenizer: tok, PadToMultipleOf: 8}
 	bar := show.NewProgress(o.Progress, label(o, "embed"), int64(n), "sentences")
 	defer bar.Done()
@@ -217,11 +217,11 @@ func Encoded(b compute.Backend, m Encoder, tok *tokenize.Tokenizer, ids [][]int,
 				return nil, err
 			}
 		}
-		res, err := exec.Call(in[0], in[1])
+		res, err := m.Run(b, "features/"+string(o.Pool), graph, in[0], in[1])
 		if err != nil {
 			return nil, fmt.Errorf("features: batch of %v: %w", in[0].Shape().Dimensions, err)
 		}
-		flat := tensors.MustCopyFlatData[float32](res[0])
+		flat := tensors.MustCopyFlatData[float32](res)
 		cols := in[0].Shape().Dimensions[1]
 		for r, i := range rows {
 			if pooled {

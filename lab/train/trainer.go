@@ -205,23 +205,29 @@ func New(c Config) (*Trainer, error) {
 		return nil, err
 	}
 	t := &Trainer{Config: c, opt: opt}
-	forward := c.Model.Forward
-	// Inputs are the collated tensors, then the labels.
-	t.step, err = model.NewExec(c.Backend, c.Model.Store, func(_ *model.Scope, in []*Node) []*Node {
-		g := in[0].Graph()
-		c.Model.Store.SetTraining(g, true)
-		loss := CrossEntropy(forward(in[:len(in)-1]), in[len(in)-1])
-		norm, lr := opt.Step(g, loss)
-		return []*Node{loss, norm, lr}
-	})
-	if err != nil {
+	if t.step, err = NewStep(c.Backend, c.Model, opt); err != nil {
 		return nil, err
 	}
+	forward := c.Model.Forward
 	t.eval, err = model.NewExec(c.Backend, c.Model.Store, func(_ *model.Scope, in []*Node) []*Node {
 		logits := forward(in[:len(in)-1])
 		return []*Node{CrossEntropy(logits, in[len(in)-1]), logits}
 	})
 	return t, err
+}
+
+// NewStep compiles the Trainer's optimisation step for m: forward with dropout, cross-entropy,
+// backward, clipping and opt's AdamW update, in one graph. Its inputs are the collated tensors,
+// then the labels; its outputs the loss, the gradients' norm before clipping and the learning rate.
+// The Trainer runs it once per batch; `lab bench train` times it alone.
+func NewStep(b compute.Backend, m Model, opt *Optimizer) (*model.Exec, error) {
+	return model.NewExec(b, m.Store, func(_ *model.Scope, in []*Node) []*Node {
+		g := in[0].Graph()
+		m.Store.SetTraining(g, true)
+		loss := CrossEntropy(m.Forward(in[:len(in)-1]), in[len(in)-1])
+		norm, lr := opt.Step(g, loss)
+		return []*Node{loss, norm, lr}
+	})
 }
 
 // CrossEntropy is the mean cross-entropy of logits [batch, classes] against integer labels [batch],

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestBenchNewWorkloads runs corpus, finetune and zeroshot at toy sizes (one layer, a few items) on
+// TestBenchNewWorkloads runs corpus, finetune, zeroshot and train at toy sizes (one layer, a few items) on
 // whatever backend the machine has, so that the GPU script's workloads are known to run before a
 // GPU is lent; it checks the table row and the JSON line each appends.
 func TestBenchNewWorkloads(t *testing.T) {
@@ -24,10 +24,11 @@ func TestBenchNewWorkloads(t *testing.T) {
 		{"corpus", []string{"--limit", "40", "--batch", "16"}},
 		{"finetune", []string{"--limit", "12", "--batch", "4"}},
 		{"zeroshot", []string{"--limit", "6", "--batch", "4"}},
+		{"train", []string{"--batch", "4", "--seq", "8", "--batches", "2"}},
 	}
 	for _, c := range cases {
 		stdout, stderr, code := runLab(t, append([]string{"bench", c.workload, "--layers", "1", "--json", out}, c.args...)...)
-		if code != 0 || !strings.Contains(stdout, c.workload+" ") || !strings.Contains(stdout, "float32") {
+		if code != 0 || !strings.Contains(stdout, c.workload+" ") || !strings.Contains(stdout, "float32") || !strings.Contains(stdout, " GiB\n") || !strings.Contains(stdout, "\nbackend ") {
 			t.Fatalf("lab bench %s: exit %d\nstdout: %s\nstderr: %s", c.workload, code, stdout, stderr)
 		}
 	}
@@ -43,17 +44,19 @@ func TestBenchNewWorkloads(t *testing.T) {
 			Impl, Workload string
 			Items          int
 			Throughput     float64
+			PeakRSS        int64 `json:"peak_rss_bytes"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("%v: %s", err, sc.Text())
 		}
-		if r.Impl != "gomlx" || r.Items == 0 || r.Throughput <= 0 {
+		// The peak is the whole process's, so at least the one layer's weights: more than 10 MB.
+		if r.Impl != "gomlx" || r.Items == 0 || r.Throughput <= 0 || r.PeakRSS < 10<<20 {
 			t.Errorf("JSON line %s", sc.Text())
 		}
 		got = append(got, r.Workload)
 	}
-	if strings.Join(got, ",") != "corpus,finetune,zeroshot" {
-		t.Errorf("JSON lines for %v, want corpus, finetune, zeroshot", got)
+	if strings.Join(got, ",") != "corpus,finetune,zeroshot,train" {
+		t.Errorf("JSON lines for %v, want corpus, finetune, zeroshot, train", got)
 	}
 }
 

@@ -113,6 +113,7 @@ func TestEveryNumericFlagIsRangeChecked(t *testing.T) {
 		"ex3 zero-shot": {"ex3", "zero-shot"},
 		"ex3 adapt":     {"ex3", "adapt"},
 		"fetch":         {"fetch"},
+		"fetch-plugin":  {"fetch-plugin"},
 	}
 	for name := range verbs {
 		if _, ok := base[name]; !ok && name != "ex3" {

@@ -17,29 +17,31 @@ type runFunc func(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // verbs and summaries are apart because each verb's --help reads its summary.
 var verbs = map[string]runFunc{
-	"tokenize":   runTokenize,
-	"embed":      runEmbed,
-	"fetch":      runFetch,
-	"bench":      runBench,
-	"ex1":        runEx1,
-	"svm":        runSVM,
-	"ex2":        runEx2,
-	"ex3":        runEx3,
-	"clip-embed": runCLIPEmbed,
-	"classify":   runClassify,
+	"tokenize":     runTokenize,
+	"embed":        runEmbed,
+	"fetch":        runFetch,
+	"fetch-plugin": runFetchPlugin,
+	"bench":        runBench,
+	"ex1":          runEx1,
+	"svm":          runSVM,
+	"ex2":          runEx2,
+	"ex3":          runEx3,
+	"clip-embed":   runCLIPEmbed,
+	"classify":     runClassify,
 }
 
 var summaries = map[string]string{
-	"tokenize":   "text file → token ids, one JSON line per input line",
-	"embed":      "text file → DistilBERT or BERT features in a .npy file",
-	"fetch":      "download models or datasets into the hub cache, for working offline",
-	"bench":      "measure the lab's workloads on this machine",
-	"ex1":        "Exercise 1: Rotten Tomatoes, [CLS] features of DistilBERT (or --model) + Linear SVM",
-	"svm":        "fit a Linear SVM (scikit-learn's LinearSVC) on .npy features and predict",
-	"ex2":        "Exercise 2: fine-tune DistilBERT (or --model) on Rotten Tomatoes with a Trainer (all weights, or LoRA), export the best model",
-	"ex3":        "Exercise 3: CLIP zero-shot classification (ImageNette, Tiny ImageNet, EuroSAT), then few-shot adaptation (ex3 adapt)",
-	"clip-embed": "texts or images → CLIP embeddings (L2-normalised) in a .npy file",
-	"classify":   "label sentences with a fine-tuned classifier (ex2's export, or a base model and a LoRA adapter)",
+	"tokenize":     "text file → token ids, one JSON line per input line",
+	"embed":        "text file → DistilBERT or BERT features in a .npy file",
+	"fetch":        "download models or datasets into the hub cache, for working offline",
+	"fetch-plugin": "install XLA's CPU PJRT plugin (PyPI's xla-cpu-pjrt, pinned), the fast CPU backend",
+	"bench":        "measure the lab's workloads on this machine",
+	"ex1":          "Exercise 1: Rotten Tomatoes, [CLS] features of DistilBERT (or --model) + Linear SVM",
+	"svm":          "fit a Linear SVM (scikit-learn's LinearSVC) on .npy features and predict",
+	"ex2":          "Exercise 2: fine-tune DistilBERT (or --model) on Rotten Tomatoes with a Trainer (all weights, or LoRA), export the best model",
+	"ex3":          "Exercise 3: CLIP zero-shot classification (ImageNette, Tiny ImageNet, EuroSAT), then few-shot adaptation (ex3 adapt)",
+	"clip-embed":   "texts or images → CLIP embeddings (L2-normalised) in a .npy file",
+	"classify":     "label sentences with a fine-tuned classifier (ex2's export, or a base model and a LoRA adapter)",
 	// Exercise 3's parts, which have flags of their own.
 	"ex3 zero-shot": "Exercise 3, part 1: CLIP zero-shot classification of ImageNette, Tiny ImageNet and EuroSAT (or a dataset of your own)",
 	"ex3 adapt":     "Exercise 3, part 2: few-shot adaptation of CLIP — linear probe, head, LayerNorm, BitFit, LoRA, prompt learning — against zero-shot",
@@ -54,7 +56,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-11s %s\n", n, summaries[n])
+		fmt.Fprintf(w, "  %-12s %s\n", n, summaries[n])
 	}
 	fmt.Fprintln(w, "\nenvironment: HF_HOME / HF_HUB_CACHE (cache), HF_TOKEN, HF_ENDPOINT, HF_HUB_OFFLINE=1,")
 	fmt.Fprintln(w, "GOMLX_BACKEND (e.g. go:parallelism=-1, xla:cuda, xla:/abs/path/plugin.so)")
