@@ -17,7 +17,6 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
-	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/go-translab/translab/lab/weights"
@@ -113,7 +112,7 @@ func (m *Model) Encode(ids, mask *Node) *Node {
 		attn = m.dropout(attn, c.HiddenDropoutProb)
 		x = m.layerNorm(Add(attn, x), p+"attention.output.LayerNorm")
 		// BertIntermediate and BertOutput.
-		h := activations[c.HiddenAct](m.linear(x, p+"intermediate.dense"))
+		h := weights.Activations[c.HiddenAct](m.linear(x, p+"intermediate.dense"))
 		h = m.dropout(m.linear(h, p+"output.dense"), c.HiddenDropoutProb)
 		x = m.layerNorm(Add(h, x), p+"output.LayerNorm")
 	}
@@ -166,23 +165,6 @@ func (m *Model) Logits(ids, mask *Node) *Node {
 // (Exercise 1 reads the last hidden state, not the pooler, for BERT as for DistilBERT).
 func (m *Model) CLS(ids, mask *Node) *Node {
 	return Squeeze(Slice(m.Encode(ids, mask), AxisRange(), AxisElem(0)), 1)
-}
-
-// activations are HF's ACT2FN entries a BERT config names in hidden_act.
-var activations = map[string]func(*Node) *Node{
-	// HF's "gelu" is the exact erf form, not the tanh approximation; GoMLX's activation.Gelu is
-	// that form.
-	"gelu":     activation.Gelu,
-	"gelu_new": geluTanh, "gelu_pytorch_tanh": geluTanh, "gelu_fast": geluTanh,
-	"relu":       func(x *Node) *Node { return Max(x, ZerosLike(x)) },
-	"silu":       func(x *Node) *Node { return Mul(x, Sigmoid(x)) },
-	"swish":      func(x *Node) *Node { return Mul(x, Sigmoid(x)) },
-	"quick_gelu": func(x *Node) *Node { return Mul(x, Sigmoid(MulScalar(x, 1.702))) },
-}
-
-func geluTanh(x *Node) *Node {
-	inner := MulScalar(Add(x, MulScalar(Mul(x, Mul(x, x)), 0.044715)), math.Sqrt(2/math.Pi))
-	return Mul(MulScalar(x, 0.5), OnePlus(Tanh(inner)))
 }
 
 // The accessors below are what the lab's steps (lab/features, lab/ex2) read of any text model.

@@ -2,10 +2,10 @@ package bert
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/go-translab/translab/lab/atomicfile"
+	"github.com/go-translab/translab/lab/tokenize"
 )
 
 // NewForSequenceClassification is AutoModelForSequenceClassification.from_pretrained(dir,
@@ -47,15 +47,6 @@ func (m *Model) SavePretrained(dir, tokenizerDir string) error {
 		if err := m.Save(filepath.Join(tmp, "model.safetensors"), false); err != nil {
 			return err
 		}
-		for _, f := range []string{"tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"} {
-			raw, err := os.ReadFile(filepath.Join(tokenizerDir, f))
-			if err != nil {
-				continue // the tokenizer may come in either form
-			}
-			if err := atomicfile.WriteFile(filepath.Join(tmp, f), raw); err != nil {
-				return err
-			}
-		}
-		return nil
+		return tokenize.CopyFiles(tokenizerDir, tmp)
 	})
 }

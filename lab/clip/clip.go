@@ -38,14 +38,6 @@ func (m *Model) p() weights.Params {
 	return weights.Params{Store: m.Store, Compute: m.Compute, Adapter: m.Adapter}
 }
 
-var activations = map[string]func(*Node) *Node{
-	// OpenAI's CLIP activation, x·σ(1.702x).
-	"quick_gelu": func(x *Node) *Node { return Mul(x, Sigmoid(MulScalar(x, 1.702))) },
-	"gelu": func(x *Node) *Node {
-		return Mul(MulScalar(x, 0.5), OnePlus(Erf(MulScalar(x, 1/math.Sqrt2))))
-	},
-}
-
 // encoder is CLIPEncoder: pre-LN blocks of self-attention and an MLP, each added to its input.
 // keep [batch, heads, seq, seq] says which keys each query may see (nil: all).
 func (m *Model) encoder(x, keep *Node, prefix string, t TowerConfig) *Node {
@@ -55,7 +47,7 @@ func (m *Model) encoder(x, keep *Node, prefix string, t TowerConfig) *Node {
 		h := p.LayerNorm(x, l+"layer_norm1", t.LayerNormEps)
 		x = Add(x, m.attention(h, keep, l+"self_attn", t))
 		h = p.LayerNorm(x, l+"layer_norm2", t.LayerNormEps)
-		h = p.Linear(activations[t.HiddenAct](p.Linear(h, l+"mlp.fc1")), l+"mlp.fc2")
+		h = p.Linear(weights.Activations[t.HiddenAct](p.Linear(h, l+"mlp.fc1")), l+"mlp.fc2")
 		x = Add(x, h)
 	}
 	return x

@@ -96,8 +96,8 @@ func (c *Config) Validate() error {
 		if t.HiddenSize%t.NumAttentionHeads != 0 {
 			return fmt.Errorf("field \"%s.hidden_size\" = %d: not a multiple of num_attention_heads (%d)", tower, t.HiddenSize, t.NumAttentionHeads)
 		}
-		if _, ok := activations[t.HiddenAct]; !ok {
-			return fmt.Errorf("field \"%s.hidden_act\" = %q: unknown", tower, t.HiddenAct)
+		if err := weights.CheckActivation(t.HiddenAct); err != nil {
+			return fmt.Errorf("field \"%s.hidden_act\" = %q: %w", tower, t.HiddenAct, err)
 		}
 		if !(t.LayerNormEps > 0 && t.LayerNormEps < 1) {
 			return fmt.Errorf("field \"%s.layer_norm_eps\" = %v: must be in (0, 1)", tower, t.LayerNormEps)

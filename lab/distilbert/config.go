@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"sort"
 	"strconv"
 
 	"github.com/go-translab/translab/lab/atomicfile"
@@ -180,13 +179,8 @@ func (c *Config) Validate() error {
 	if !(c.LayerNormEps > 0 && c.LayerNormEps < 1) {
 		return bad("layer_norm_eps", c.LayerNormEps, "must be in (0, 1)")
 	}
-	if _, ok := activations[c.Activation]; !ok {
-		names := make([]string, 0, len(activations))
-		for n := range activations {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		return bad("activation", c.Activation, fmt.Sprintf("unknown (known: %v)", names))
+	if err := weights.CheckActivation(c.Activation); err != nil {
+		return bad("activation", c.Activation, err.Error())
 	}
 	if c.PadTokenID < 0 || c.PadTokenID >= c.VocabSize {
 		return bad("pad_token_id", c.PadTokenID, fmt.Sprintf("outside the vocabulary (0..%d)", c.VocabSize-1))

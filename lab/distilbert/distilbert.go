@@ -13,7 +13,6 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
-	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/go-translab/translab/lab/weights"
@@ -93,7 +92,7 @@ func (m *Model) Encode(ids, mask *Node) *Node {
 		attn := m.attention(x, keep, p+"attention")
 		x = m.layerNorm(Add(attn, x), p+"sa_layer_norm")
 		ffn := m.linear(x, p+"ffn.lin1")
-		ffn = activations[c.Activation](ffn)
+		ffn = weights.Activations[c.Activation](ffn)
 		ffn = m.linear(ffn, p+"ffn.lin2")
 		ffn = m.dropout(ffn, c.Dropout)
 		x = m.layerNorm(Add(ffn, x), p+"output_layer_norm")
@@ -130,7 +129,7 @@ func (m *Model) Logits(ids, mask *Node) *Node {
 	h := m.Encode(ids, mask)
 	cls := Squeeze(Slice(h, AxisRange(), AxisElem(0)), 1)
 	x := m.linear(cls, "pre_classifier")
-	x = activations["relu"](x)
+	x = weights.Activations["relu"](x)
 	x = m.dropout(x, m.Config.SeqClassifDropout)
 	return m.linear(x, "classifier")
 }
@@ -140,21 +139,6 @@ func Loss(logits, labels *Node) *Node {
 	logp := LogSoftmax(logits, -1)
 	onehot := OneHot(labels, logits.Shape().Dimensions[1], logp.DType())
 	return Neg(ReduceAllMean(ReduceSum(Mul(logp, onehot), -1)))
-}
-
-var activations = map[string]func(*Node) *Node{
-	// HF's "gelu" is the exact erf form, not the tanh approximation; GoMLX's activation.Gelu is
-	// that form, run as one fused op where the backend has it.
-	"gelu":     activation.Gelu,
-	"gelu_new": geluTanh, "gelu_pytorch_tanh": geluTanh,
-	"relu":       func(x *Node) *Node { return Max(x, ZerosLike(x)) },
-	"silu":       func(x *Node) *Node { return Mul(x, Sigmoid(x)) },
-	"quick_gelu": func(x *Node) *Node { return Mul(x, Sigmoid(MulScalar(x, 1.702))) },
-}
-
-func geluTanh(x *Node) *Node {
-	inner := MulScalar(Add(x, MulScalar(Mul(x, Mul(x, x)), 0.044715)), math.Sqrt(2/math.Pi))
-	return Mul(MulScalar(x, 0.5), OnePlus(Tanh(inner)))
 }
 
 // CLS is the [CLS] vector of each sequence, last_hidden_state[:, 0]: the lab's sentence features.
