@@ -12,41 +12,9 @@ import (
 	"testing"
 
 	"github.com/go-translab/translab/data"
+	"github.com/go-translab/translab/lab/reference"
 	"github.com/go-translab/translab/lab/results"
 )
-
-// offline makes the hub unreachable by request, with an empty cache.
-func offline(t *testing.T) {
-	t.Helper()
-	t.Setenv("HF_HUB_CACHE", t.TempDir())
-	t.Setenv("HF_HUB_OFFLINE", "1")
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-}
-
-// copyDir copies the regular files of src (not below) into a new folder dst.
-func copyDir(t *testing.T, src, dst string) string {
-	t.Helper()
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		raw, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), raw, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dst
-}
 
 // demoModel is a copy of the demo's DistilBERT (or CLIP) folder: a real local model.
 func demoModel(t *testing.T, clip bool) string {
@@ -58,13 +26,13 @@ func demoModel(t *testing.T, clip bool) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return copyDir(t, dir, filepath.Join(t.TempDir(), "model"))
+	return reference.CopyFiles(t, dir, filepath.Join(t.TempDir(), "model"))
 }
 
 // rottenFolder is a folder of Rotten Tomatoes' layout written by pyarrow (lab/datasets' fixture):
 // 34/8/8 sentences and a README naming the classes.
 func rottenFolder(t *testing.T) string {
-	return copyDir(t, filepath.Join("..", "datasets", "testdata", "rotten"), filepath.Join(t.TempDir(), "rt"))
+	return reference.CopyFiles(t, filepath.Join("..", "datasets", "testdata", "rotten"), filepath.Join(t.TempDir(), "rt"))
 }
 
 func truncate(t *testing.T, path string, keep float64) {
@@ -81,7 +49,7 @@ func truncate(t *testing.T, path string, keep float64) {
 // The demo stands in only for the lab's own model: any other model the user named that cannot be
 // read is an error naming it, whatever the hub's state.
 func TestOnlyTheDefaultModelFallsBack(t *testing.T) {
-	offline(t)
+	reference.Offline(t)
 	missing := filepath.Join(t.TempDir(), "no", "such")
 	for name, o := range map[string]Options{
 		"text, another hub id": func() Options { o := Sentiment(false); o.Model = "someone/other-bert"; return o }(),
@@ -113,7 +81,7 @@ func TestOnlyTheDefaultModelFallsBack(t *testing.T) {
 // A truncated download is an error at Setup, naming the file — never the demo, and before any
 // dataset is looked for.
 func TestTruncatedWeightsAreAnError(t *testing.T) {
-	offline(t)
+	reference.Offline(t)
 	for _, clip := range []bool{false, true} {
 		dir := demoModel(t, clip)
 		truncate(t, filepath.Join(dir, "model.safetensors"), 0.6)
@@ -135,7 +103,7 @@ func TestTruncatedWeightsAreAnError(t *testing.T) {
 // A local folder of parquet splits is the exercise's dataset, found by the hub's split rules,
 // offline, and named as the folder it is.
 func TestLocalDatasetFolder(t *testing.T) {
-	offline(t)
+	reference.Offline(t)
 	rt := rottenFolder(t)
 	o := Sentiment(false)
 	o.Model, o.Dataset, o.Progress = demoModel(t, false), rt, io.Discard
@@ -186,7 +154,7 @@ func TestLocalDatasetFolder(t *testing.T) {
 
 // A corrupt or missing split is an error naming the file or the folder, at Setup.
 func TestBrokenDatasetFolder(t *testing.T) {
-	offline(t)
+	reference.Offline(t)
 	model := demoModel(t, false)
 	cases := map[string]struct {
 		damage func(dir string)
@@ -236,9 +204,9 @@ func TestBrokenDatasetFolder(t *testing.T) {
 // A folder that says it is a copy of a catalog dataset — a hub-cache snapshot, or a git clone of
 // the repo — gets the catalog's entry and its revision; one that does not stays what it is.
 func TestFolderOrigin(t *testing.T) {
-	offline(t)
+	reference.Offline(t)
 	const commit = "0123456789abcdef0123456789abcdef01234567"
-	snapshot := copyDir(t, filepath.Join("..", "datasets", "testdata", "rotten"),
+	snapshot := reference.CopyFiles(t, filepath.Join("..", "datasets", "testdata", "rotten"),
 		filepath.Join(t.TempDir(), "datasets--cornell-movie-review-data--rotten_tomatoes", "snapshots", commit))
 	clone := rottenFolder(t)
 	os.MkdirAll(filepath.Join(clone, ".git", "refs", "heads"), 0o755)
@@ -266,7 +234,7 @@ func TestFolderOrigin(t *testing.T) {
 // An image folder outside the catalog: its classes come from its own README, prompts from the
 // photo template.
 func TestLocalImageFolder(t *testing.T) {
-	offline(t)
+	reference.Offline(t)
 	model := demoModel(t, true)
 	shapes := filepath.Join(t.TempDir(), "shapes")
 	os.MkdirAll(shapes, 0o755)

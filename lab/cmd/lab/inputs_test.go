@@ -14,42 +14,9 @@ import (
 
 	"github.com/go-translab/translab/data"
 	"github.com/go-translab/translab/lab/npy"
+	"github.com/go-translab/translab/lab/reference"
 	"github.com/go-translab/translab/lab/results"
 )
-
-// offlineLab makes the hub unreachable by request with an empty cache, and the lab's caches fresh:
-// the state in which a wrongly chosen demo would run.
-func offlineLab(t *testing.T) {
-	t.Helper()
-	t.Setenv("HF_HUB_CACHE", t.TempDir())
-	t.Setenv("HF_HUB_OFFLINE", "1")
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-}
-
-// copyFiles copies the regular files of src into a new folder dst.
-func copyFiles(t *testing.T, src, dst string) string {
-	t.Helper()
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		raw, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), raw, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dst
-}
 
 // localModel is a copy of the demo's DistilBERT or CLIP folder: an ordinary local HF model.
 func localModel(t *testing.T, clip bool) string {
@@ -61,7 +28,7 @@ func localModel(t *testing.T, clip bool) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return copyFiles(t, dir, filepath.Join(t.TempDir(), "model"))
+	return reference.CopyFiles(t, dir, filepath.Join(t.TempDir(), "model"))
 }
 
 func truncateFile(t *testing.T, path string, keep float64) {
@@ -99,7 +66,7 @@ var flagLine = regexp.MustCompile(`(?m)^  -([a-zA-Z-]+) (int|uint|float)\b`)
 // Every numeric flag of every verb and part refuses a value out of range at parse time, naming
 // itself, with exit status 2 — before any model, file or network is touched.
 func TestEveryNumericFlagIsRangeChecked(t *testing.T) {
-	offlineLab(t)
+	reference.Offline(t)
 	dir := t.TempDir()
 	base := map[string][]string{
 		"tokenize":      {"tokenize", "--tokenizer", "t", "--input", "i"},
@@ -169,7 +136,7 @@ func TestEveryNumericFlagIsRangeChecked(t *testing.T) {
 // A --model that cannot be read is an error in every exercise, not the demo: a folder that is not
 // there, or one whose model.safetensors was cut short. ex2 exports nothing, adapt writes nothing.
 func TestBadModelIsAnError(t *testing.T) {
-	offlineLab(t)
+	reference.Offline(t)
 	missing := "./no/such/model"
 	text, clip := localModel(t, false), localModel(t, true)
 	truncateFile(t, filepath.Join(text, "model.safetensors"), 0.5)
@@ -243,7 +210,7 @@ func TestSVMRefusesBeforeWriting(t *testing.T) {
 // Output paths are checked before any model is looked for: the model here does not exist, so an
 // error about the output proves the order. Messages show the user's path, never a temporary one.
 func TestOutputPathsCheckedFirst(t *testing.T) {
-	offlineLab(t)
+	reference.Offline(t)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.txt")
 	os.WriteFile(in, []byte("a fine film .\n"), 0o644)
@@ -300,13 +267,13 @@ func TestPartsAndUsage(t *testing.T) {
 // rottenCopy is a folder of Rotten Tomatoes' layout written by pyarrow (lab/datasets' fixture):
 // 34/8/8 sentences, classes named in its README.
 func rottenCopy(t *testing.T) string {
-	return copyFiles(t, filepath.Join("..", "..", "datasets", "testdata", "rotten"), filepath.Join(t.TempDir(), "rotten"))
+	return reference.CopyFiles(t, filepath.Join("..", "..", "datasets", "testdata", "rotten"), filepath.Join(t.TempDir(), "rotten"))
 }
 
 // ex1 on a local folder of parquet splits and a local model, offline: no hub, no demo; its
 // manifest names both with the sha256 of every file. A truncated split is an error naming it.
 func TestEx1LocalDatasetAndModel(t *testing.T) {
-	offlineLab(t)
+	reference.Offline(t)
 	model, rt := localModel(t, false), rottenCopy(t)
 	out := filepath.Join(t.TempDir(), "r.json")
 	stdout, stderr, code := runLab(t, "ex1", "--dataset", rt, "--model", model, "--results", out)
@@ -358,7 +325,7 @@ func TestEx1LocalDatasetAndModel(t *testing.T) {
 // ex3 on a local image folder outside the catalog (the demo's shapes, copied): classes from its
 // README, zero-shot and the two baselines of adapt, offline.
 func TestEx3LocalImageFolder(t *testing.T) {
-	offlineLab(t)
+	reference.Offline(t)
 	model := localModel(t, true)
 	shapes := filepath.Join(t.TempDir(), "shapes")
 	os.MkdirAll(shapes, 0o755)
