@@ -87,34 +87,7 @@ type TrainOptions struct {
 // context goes to OutputDir/prompt_learner.safetensors.
 func (s *Set) FineTune(ctx context.Context, o TrainOptions) (Result, error) {
 	start := time.Now()
-	if o.Epochs <= 0 {
-		o.Epochs = 10
-	}
-	if o.BatchSize <= 0 {
-		o.BatchSize = 8
-	}
-	if o.Rank <= 0 {
-		o.Rank = 8
-	}
-	if o.Seed == 0 {
-		o.Seed = 42
-	}
-	if o.Alpha <= 0 {
-		o.Alpha = 2 * float64(o.Rank)
-	}
-	if o.LearningRate <= 0 {
-		o.LearningRate = 1e-3
-		if o.Method == Head {
-			o.LearningRate = 1e-2
-		}
-	}
-	if o.OutputDir == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			base = os.TempDir()
-		}
-		o.OutputDir = filepath.Join(base, "translab", "adapt", strings.ReplaceAll(s.Dataset.Name, " ", "-")+"-"+string(o.Method))
-	}
+	o = s.Effective(o)
 	m, err := clip.LoadDir(s.Model.Dir) // a fresh copy: each method starts from the same weights
 	if err != nil {
 		return Result{}, err
@@ -233,4 +206,38 @@ func withEmbeddings(rows []datasets.Row, emb *features.Matrix) []datasets.Row {
 		out[i] = datasets.Row{Index: r.Index, Label: r.Label, Fields: map[string]any{ImageEmbeds: emb.Row(i)}}
 	}
 	return out
+}
+
+// Effective are the options FineTune runs with: o with its zero values replaced by the method's
+// defaults, the output folder included, so that a manifest can record what ran.
+func (s *Set) Effective(o TrainOptions) TrainOptions {
+	if o.Epochs <= 0 {
+		o.Epochs = 10
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 8
+	}
+	if o.Rank <= 0 {
+		o.Rank = 8
+	}
+	if o.Seed == 0 {
+		o.Seed = 42
+	}
+	if o.Alpha <= 0 {
+		o.Alpha = 2 * float64(o.Rank)
+	}
+	if o.LearningRate <= 0 {
+		o.LearningRate = 1e-3
+		if o.Method == Head {
+			o.LearningRate = 1e-2
+		}
+	}
+	if o.OutputDir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			base = os.TempDir()
+		}
+		o.OutputDir = filepath.Join(base, "translab", "adapt", strings.ReplaceAll(s.Dataset.Name, " ", "-")+"-"+string(o.Method))
+	}
+	return o
 }

@@ -170,6 +170,10 @@ type FineTuned struct {
 	Adapter   string      // with LoRA: the adapter in PEFT's format
 	Trainable peft.Counts // the parameters trained
 	Demo      bool
+	// Args are the training arguments that ran: HF's defaults filled in, a batch larger than the
+	// training set cut to it; WarmupSteps is the schedule's warm-up, from WarmupRatio when set.
+	Args        train.Args
+	WarmupSteps int
 }
 
 // Adapt puts LoRA on m (or nothing, with cfg nil) and freezes everything it does not train; the
@@ -249,7 +253,7 @@ func FineTune(ctx context.Context, s *session.Session, o Options) (*FineTuned, e
 	if err != nil {
 		return nil, err
 	}
-	ft := &FineTuned{Method: method, History: h, Model: m, Classes: ds.Classes, Trainable: counts, Demo: s.Demo}
+	ft := &FineTuned{Method: method, History: h, Model: m, Classes: ds.Classes, Trainable: counts, Demo: s.Demo, Args: trainer.Args, WarmupSteps: trainer.WarmupSteps()}
 	// The best model's predictions (it was loaded at the end): test for the comparison with
 	// Exercise 1, validation for what the export must reproduce.
 	ft.Test = &ex1.Result{Model: method, Classes: ds.Classes, Demo: s.Demo, Trainable: counts.Trainable, Total: counts.Total}

@@ -40,6 +40,11 @@ type Progress struct {
 	base    int64 // count the job started from, so a resumed job's rate is honest
 	started bool  // an Add happened; Set before that only moves base
 	start   time.Time
+	// firstAt and firstN are the time and count at the first Add. The live rate and the ETA count
+	// from there: the first unit of a job often carries a one-off cost (a training step's graph
+	// compiled, a connection opened) that the units after it do not repeat.
+	firstAt time.Time
+	firstN  int64
 	last    time.Time // last line written
 	width   int       // width of the last terminal line, to blank leftovers
 	done    bool
@@ -69,7 +74,9 @@ func (p *Progress) Add(n int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.n += n
-	p.started = true
+	if !p.started {
+		p.started, p.firstAt, p.firstN = true, p.now(), p.n
+	}
 	p.maybeDraw()
 }
 
@@ -169,7 +176,7 @@ func (p *Progress) line(now time.Time, bar bool) string {
 	}
 	b.WriteString(" ")
 	b.WriteString(p.count())
-	rate := p.rate(now)
+	rate := p.steadyRate(now)
 	if rate > 0 {
 		b.WriteString(" ")
 		b.WriteString(p.formatRate(rate))
@@ -199,6 +206,16 @@ func (p *Progress) finalLine(now time.Time) string {
 	return b.String()
 }
 
+// steadyRate is the rate since the first Add, over the units after it; 0 until there are some.
+func (p *Progress) steadyRate(now time.Time) float64 {
+	secs := now.Sub(p.firstAt).Seconds()
+	if !p.started || secs <= 0 || p.n <= p.firstN {
+		return 0
+	}
+	return float64(p.n-p.firstN) / secs
+}
+
+// rate is the average over the whole job, for its final line.
 func (p *Progress) rate(now time.Time) float64 {
 	secs := now.Sub(p.start).Seconds()
 	if secs <= 0 || p.n <= p.base {

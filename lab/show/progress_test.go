@@ -70,7 +70,8 @@ func TestProgressTerminalRedraw(t *testing.T) {
 	clk.advance(990 * time.Millisecond)
 	p.Add(1 << 20)
 	got := buf.String()
-	want := "\rjob: [============            ]  50% 2.0 MiB/4.0 MiB 2.0 MiB/s ETA 1.0s"
+	// The rate counts from the first Add: 1 MiB in the 0.99 s since.
+	want := "\rjob: [============            ]  50% 2.0 MiB/4.0 MiB 1.0 MiB/s ETA 2.0s"
 	if got != want {
 		t.Fatalf("redraw\n got %q\nwant %q", got, want)
 	}
@@ -133,5 +134,29 @@ func TestProgressConcurrentAdd(t *testing.T) {
 	p.Done()
 	if !strings.Contains(buf.String(), "8000/8000 items") {
 		t.Fatalf("lost updates: %q", buf.String())
+	}
+}
+
+// A first step that compiles for 20 s, then steps of 0.1 s: the ETA is the remaining steps at
+// 0.1 s, not at the average the compilation inflates.
+func TestProgressETASkipsTheFirstUnit(t *testing.T) {
+	var buf bytes.Buffer
+	p, clk := newTestProgress(&buf, 30, "steps", true)
+	clk.advance(20 * time.Second)
+	p.Add(1)
+	if strings.Contains(buf.String(), "ETA") {
+		t.Fatalf("an ETA from the first step alone: %q", buf.String())
+	}
+	for range 9 {
+		clk.advance(100 * time.Millisecond)
+		p.Add(1)
+	}
+	frames := strings.Split(buf.String(), "\r")
+	if want := "job: [========                ]  33% 10/30 steps 10.0 steps/s ETA 2.0s"; strings.TrimRight(frames[len(frames)-1], " ") != want {
+		t.Fatalf("line after 10 steps\n got %q\nwant %q", frames[len(frames)-1], want)
+	}
+	p.Done()
+	if !strings.Contains(buf.String(), "10/30 steps in 20.9s (0.5 steps/s)") {
+		t.Errorf("the final line's average is the whole run's: %q", buf.String())
 	}
 }

@@ -3,6 +3,9 @@ package train
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"strconv"
 
 	"github.com/go-translab/translab/lab/show"
 )
@@ -31,6 +34,18 @@ type Args struct {
 	// ResumeFromCheckpoint is trainer.train(resume_from_checkpoint=…): a checkpoint directory, or
 	// "last" for the newest in OutputDir.
 	ResumeFromCheckpoint string
+}
+
+// OutputDir is a folder for a run's checkpoints named name, under the user's own cache
+// directory (~/.cache/translab/runs/NAME on Linux): two students on one server never write to the
+// same one, as they would under a fixed /tmp path. Without a cache directory (no $HOME), it is a
+// folder of the user's id under the temporary directory.
+func OutputDir(name string) string {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return filepath.Join(os.TempDir(), "translab-"+strconv.Itoa(os.Getuid()), "runs", name)
+	}
+	return filepath.Join(base, "translab", "runs", name)
 }
 
 // DefaultArgs are HF's TrainingArguments(output_dir) defaults, as the Trainer applies them.

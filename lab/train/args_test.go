@@ -1,6 +1,9 @@
 package train
 
 import (
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -77,5 +80,19 @@ func TestArgsTableMarksWhatACellSet(t *testing.T) {
 	}
 	if !marked["learning_rate"] || marked["num_train_epochs"] || marked["per_device_train_batch_size"] || len(tab.Rows) != 15 {
 		t.Errorf("rows %v", tab.Rows)
+	}
+}
+
+func TestOutputDirIsTheUsersOwn(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CACHE_HOME", "")
+	if got, want := OutputDir("ex2"), filepath.Join(home, ".cache", "translab", "runs", "ex2"); got != want {
+		t.Errorf("OutputDir(ex2) = %s, want %s", got, want)
+	}
+	t.Setenv("HOME", "")
+	got := OutputDir("ex2")
+	if want := filepath.Join(os.TempDir(), "translab-"+strconv.Itoa(os.Getuid()), "runs", "ex2"); got != want {
+		t.Errorf("without a home: OutputDir(ex2) = %s, want %s", got, want)
 	}
 }

@@ -129,12 +129,17 @@ func (h *History) Table() *show.Table {
 	return t
 }
 
-// Curve is the loss of every training step with the evaluation loss at each epoch's last step.
+// Curve is the loss of every training step with the evaluation loss at each epoch's last step,
+// steps numbered from 1 as in the history's table.
 func (h *History) Curve() *show.Chart {
-	c := &show.Chart{Title: h.titled("Loss"), XLabel: "step", YLabel: "loss", Series: []show.Series{{Name: "train (per step)", Y: h.StepLosses}}}
+	steps := make([]float64, len(h.StepLosses))
+	for i := range steps {
+		steps[i] = float64(i + 1)
+	}
+	c := &show.Chart{Title: h.titled("Loss"), XLabel: "step", YLabel: "loss", Series: []show.Series{{Name: "train (per step)", X: steps, Y: h.StepLosses}}}
 	eval := show.Series{Name: "eval (per epoch)"}
 	for _, e := range h.Epochs {
-		eval.X, eval.Y = append(eval.X, float64(e.Step-1)), append(eval.Y, e.EvalLoss)
+		eval.X, eval.Y = append(eval.X, float64(e.Step)), append(eval.Y, e.EvalLoss)
 	}
 	c.Series = append(c.Series, eval)
 	return c
@@ -190,6 +195,15 @@ func New(c Config) (*Trainer, error) {
 	if c.ComputeMetrics == nil {
 		c.ComputeMetrics = ClassificationMetrics
 	}
+	if n := len(c.TrainDataset); a.PerDeviceTrainBatchSize > n {
+		// HF's DataLoader gives one short batch of every example (drop_last is false): the same
+		// run as a batch of n, which is what Args then say ran. A student who typed 100000 hears it.
+		if c.Progress != nil {
+			fmt.Fprintf(c.Progress, "train: batch size %d is more than the %d training examples: each epoch is one step on all %d\n", a.PerDeviceTrainBatchSize, n, n)
+		}
+		a.PerDeviceTrainBatchSize = n
+		c.Args = a
+	}
 	steps := a.NumTrainEpochs * ((len(c.TrainDataset) + a.PerDeviceTrainBatchSize - 1) / a.PerDeviceTrainBatchSize)
 	warmup := a.WarmupSteps
 	if warmup == 0 && a.WarmupRatio > 0 {
@@ -215,6 +229,10 @@ func New(c Config) (*Trainer, error) {
 	})
 	return t, err
 }
+
+// WarmupSteps are the warm-up steps of the learning-rate schedule that runs: Args.WarmupSteps, or
+// Args.WarmupRatio of all steps rounded up.
+func (t *Trainer) WarmupSteps() int { return t.opt.Config().WarmupSteps }
 
 // NewStep compiles the Trainer's optimisation step for m: forward with dropout, cross-entropy,
 // backward, clipping and opt's AdamW update, in one graph. Its inputs are the collated tensors,

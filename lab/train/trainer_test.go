@@ -201,3 +201,19 @@ func TestEarlyStopping(t *testing.T) {
 		t.Error("no best checkpoint recorded")
 	}
 }
+
+// The chart numbers steps as the table does: the first step is 1, an epoch's evaluation sits on
+// its last step.
+func TestCurveCountsStepsFromOne(t *testing.T) {
+	h := &train.History{StepLosses: []float64{0.9, 0.8, 0.7, 0.6}, Epochs: []train.EpochLog{{Epoch: 1, Step: 2, EvalLoss: 0.85}, {Epoch: 2, Step: 4, EvalLoss: 0.65}}}
+	c := h.Curve()
+	if x := c.Series[0].X; fmt.Sprint(x) != "[1 2 3 4]" {
+		t.Errorf("train steps at %v, want [1 2 3 4]", x)
+	}
+	if x := c.Series[1].X; fmt.Sprint(x) != fmt.Sprint([]int{h.Epochs[0].Step, h.Epochs[1].Step}) {
+		t.Errorf("evaluations at %v, want the table's steps 2 and 4", x)
+	}
+	if rows := h.Table().Rows; fmt.Sprint(rows[0][1]) != "2" {
+		t.Errorf("the table's first epoch ends at step %v", rows[0][1])
+	}
+}

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-translab/translab/lab/adapt"
+	"github.com/go-translab/translab/lab/results"
 	"github.com/go-translab/translab/lab/session"
 	"github.com/go-translab/translab/lab/show"
 	"github.com/go-translab/translab/lab/svm"
@@ -88,6 +90,8 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			fmt.Fprintln(stdout, note)
 		}
 	}
+	// The learning rates (with the methods that ran at each) and the folders of the fine-tuning methods.
+	lrs, dirs := map[string][]string{}, []string{}
 	for _, m := range todo {
 		var r adapt.Result
 		switch m {
@@ -100,7 +104,11 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			if *out != "" {
 				dir = *out + "/" + m
 			}
-			r, err = s.FineTune(ctx, adapt.TrainOptions{Method: adapt.Method(m), Epochs: *epochs, LearningRate: *lr, BatchSize: *batch, Rank: *rank, Seed: *seed, OutputDir: dir})
+			to := s.Effective(adapt.TrainOptions{Method: adapt.Method(m), Epochs: *epochs, LearningRate: *lr, BatchSize: *batch, Rank: *rank, Seed: *seed, OutputDir: dir})
+			lrText := strconv.FormatFloat(to.LearningRate, 'g', -1, 64)
+			lrs[lrText] = append(lrs[lrText], m)
+			dirs = append(dirs, to.OutputDir)
+			r, err = s.FineTune(ctx, to)
 			if err == nil {
 				show.Show(stdout, r.History.Table())
 				switch m {
@@ -120,6 +128,32 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		run.Time(m, time.Duration(r.Seconds*float64(time.Second)))
 	}
 	show.Show(stdout, s.Table())
-	run.Seed("shots and training", *seed)
+	recordAdaptOptions(run, lrs, dirs)
+	run.Seed("shots and training", s.Effective(adapt.TrainOptions{Seed: *seed}).Seed)
 	return o.save(run, "ex3 adapt", stderr)
+}
+
+// recordAdaptOptions puts in the manifest the learning rates and folders the fine-tuning methods
+// ran with, where --lr 0 and an empty --out stand for each method's own: "0.01 (head), 0.001
+// (lora, prompt)" when methods differ. Without a fine-tuning method, neither was used.
+func recordAdaptOptions(run *results.Run, methodsAt map[string][]string, dirs []string) {
+	if len(dirs) == 0 {
+		run.Option("lr", "unused")
+		run.Option("out", "unused")
+		return
+	}
+	run.Option("out", strings.Join(dirs, ", "))
+	var lrs []string
+	for lr := range methodsAt {
+		lrs = append(lrs, lr)
+	}
+	slices.Sort(lrs)
+	if len(lrs) == 1 {
+		run.Option("lr", lrs[0])
+		return
+	}
+	for i, lr := range lrs {
+		lrs[i] = lr + " (" + strings.Join(methodsAt[lr], ", ") + ")"
+	}
+	run.Option("lr", strings.Join(lrs, ", "))
 }

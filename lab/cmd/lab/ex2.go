@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 
 	"github.com/go-translab/translab/lab/ex1"
 	"github.com/go-translab/translab/lab/ex2"
@@ -34,9 +35,15 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	loraRank := fs.Int("lora-rank", 8, "with --lora: the rank r (alpha is 2r)")
 	if err := parse(fs, args, append(ef.rules(), outDir("output-dir"), atLeast("learning-rate", 0, "0: the default"), atLeast("batch-size", 0, "0: the default"),
 		atLeast("epochs", 1, ""), atLeast("weight-decay", 0, ""), atLeast("warmup-steps", 0, ""), between("warmup-ratio", 0, 1),
-		atLeast("patience", 0, "0: no early stopping"), atLeast("threshold", 0, ""), anyNumber("seed"), atLeast("lora-rank", 1, ""),
+		atLeast("patience", 0, "0: no early stopping"), atLeast("threshold", 0, ""), atLeast("seed", 1, "the Trainer reads 0 as its default, 42"), atLeast("lora-rank", 1, ""),
 		oneOf("metric", "loss", "accuracy", "balanced_accuracy", "f1", "precision", "recall"))...); err != nil {
 		return err
+	}
+	if *resume {
+		// Before the banner and the model: nothing to resume is a mistake on the command line.
+		if _, err := train.LastCheckpoint(*out); err != nil {
+			return &badFlag{fmt.Sprintf("--resume: %s holds no checkpoint to continue from; rerun without --resume to start afresh", *out)}
+		}
 	}
 	*dataset = catalogCase(*dataset)
 	if err := checkDatasetRef("dataset", *dataset, []string{"rotten_tomatoes"}); err != nil {
@@ -87,8 +94,16 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	ft, err := ex2.FineTune(ctx, s, o)
 	if err != nil {
+		if _, last := train.LastCheckpoint(*out); ctx.Err() != nil && last == nil {
+			return &interrupted{err: err, resume: "rerun with --resume to continue"}
+		}
 		return err
 	}
+	// The values that ran where a flag's 0 stood for a default (or a batch beyond the data was cut
+	// to it), so that a manifest says what happened.
+	run.Option("learning-rate", strconv.FormatFloat(ft.Args.LearningRate, 'g', -1, 64))
+	run.Option("batch-size", strconv.Itoa(ft.Args.PerDeviceTrainBatchSize))
+	run.Option("warmup-steps", strconv.Itoa(ft.WarmupSteps))
 	m, err := s.Encoder()
 	if err != nil {
 		return err

@@ -142,6 +142,9 @@ func runEx3ZeroShot(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 	}
 	show.Show(stdout, summary)
+	if *o.limit == 0 {
+		run.Option("limit", "all") // the images classified are each dataset's "images" metric
+	}
 	return o.save(run, "ex3 zero-shot", stderr)
 }
 

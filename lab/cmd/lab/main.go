@@ -82,6 +82,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	return runVerb(ctx, v, args, stdout, stderr)
+}
+
+// runVerb runs a verb and turns its error into a message and an exit status: 2 for a bad command
+// line, 130 (a shell's 128 + SIGINT) for a run Ctrl-C stopped, 1 for any other failure.
+func runVerb(ctx context.Context, v runFunc, args []string, stdout, stderr io.Writer) int {
 	err := v(ctx, args[1:], stdout, stderr)
 	name := args[0]
 	if _, ok := ex3Parts[argAt(args, 1)]; ok && name == "ex3" {
@@ -90,6 +96,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return 0
+	case ctx.Err() != nil || errors.Is(err, context.Canceled):
+		// Whatever layer noticed the cancellation, "context canceled" is not what the student did.
+		msg := "interrupted"
+		if in := new(interrupted); errors.As(err, &in) && in.resume != "" {
+			msg += "; " + in.resume
+		}
+		fmt.Fprintf(stderr, "lab %s: %s\n", name, msg)
+		return 130
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
@@ -109,6 +123,15 @@ func argAt(args []string, i int) string {
 	}
 	return ""
 }
+
+// interrupted is a run Ctrl-C stopped; resume, when set, says how to continue it.
+type interrupted struct {
+	err    error
+	resume string
+}
+
+func (e *interrupted) Error() string { return e.err.Error() }
+func (e *interrupted) Unwrap() error { return e.err }
 
 // errUsage marks a command line the flag package already complained about.
 var errUsage = errors.New("usage")
