@@ -17,6 +17,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -238,8 +240,22 @@ func describe(b compute.Backend, config string) string {
 		}
 		return "pure Go, without SIMD"
 	}
-	// go-xla's own description repeats the config ("xla:cpu - PJRT …"); the Choice shows it already.
-	return strings.TrimPrefix(b.Description(), config+" - ")
+	return xlaDescription(b.Description(), config, runtime.NumCPU())
+}
+
+var deviceCount = regexp.MustCompile(` \[(\d+) device\(s\)\]$`)
+
+// xlaDescription is go-xla's description of a backend in the Choice's words. go-xla repeats the
+// config ("xla:cpu - PJRT …"), which the Choice shows already, and ends with the plugin's device
+// count: for CUDA the GPUs, but for the CPU plugin a number of host "devices" of its own (4 on a
+// 2-core machine) of which the lab uses one, whose thread pool spans the CPUs the process may use —
+// the number said instead.
+func xlaDescription(desc, config string, cpus int) string {
+	desc = strings.TrimPrefix(desc, config+" - ")
+	if !(Choice{Config: config}).CPU() {
+		return desc
+	}
+	return deviceCount.ReplaceAllString(desc, fmt.Sprintf(", %d CPUs", cpus))
 }
 
 func firstLine(err error) string {

@@ -214,3 +214,19 @@ func TestXLAFlagsKeepTheUsersOwn(t *testing.T) {
 		}
 	}
 }
+
+// The CPU plugin's device count is not the machine's CPUs: the description says the CPUs instead;
+// a CUDA plugin's count is its GPUs and stays.
+func TestXLADescriptionSaysTheCPUs(t *testing.T) {
+	cpu := xlaDescription("xla:cpu - PJRT plugin (cpu) v0.90 [4 device(s)]", "xla:cpu", 2)
+	if cpu != "PJRT plugin (cpu) v0.90, 2 CPUs" {
+		t.Errorf("CPU plugin: %q", cpu)
+	}
+	byPath := xlaDescription("xla:/opt/p/pjrt_c_api_cpu_plugin.so - PJRT plugin (/opt/p/pjrt_c_api_cpu_plugin.so) v0.90 [4 device(s)]", "xla:/opt/p/pjrt_c_api_cpu_plugin.so", 16)
+	if byPath != "PJRT plugin (/opt/p/pjrt_c_api_cpu_plugin.so) v0.90, 16 CPUs" {
+		t.Errorf("CPU plugin by path: %q", byPath)
+	}
+	if gpu := xlaDescription("xla:cuda - PJRT plugin (cuda) v0.90 [2 device(s)]", "xla:cuda", 2); gpu != "PJRT plugin (cuda) v0.90 [2 device(s)]" {
+		t.Errorf("CUDA plugin: %q", gpu)
+	}
+}

@@ -83,6 +83,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if benchDType, err = weights.ParseCompute(*dtype); err != nil {
 		return fmt.Errorf("--dtype %w", err)
 	}
+	fmt.Fprintf(stdout, "backend %s\n", choice) // first, as every verb's banner says it
 	r, err := workloads[args[0]]()
 	if err != nil {
 		return err
@@ -92,7 +93,6 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "workload\tbackend\tdtype\tbatch\tthroughput\ts/batch\tpeak RSS\n")
 	fmt.Fprintf(stdout, "%s\t%s\t%s\t%d\t%.1f %s/s\t%.3f\t%s\n", r.name, r.backend, dtypeName(), r.batch, float64(r.items)/r.secs, r.unit, r.secs/float64(r.batches), gib(r.peakRSS))
 	fmt.Fprintf(stdout, "(%s; %d CPUs, GOMAXPROCS %d, %s/%s, %s)\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, simdLevel())
-	fmt.Fprintf(stdout, "backend %s\n", choice)
 	if *jsonPath != "" {
 		return appendJSONLine(*jsonPath, r)
 	}

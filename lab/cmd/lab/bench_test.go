@@ -28,7 +28,7 @@ func TestBenchNewWorkloads(t *testing.T) {
 	}
 	for _, c := range cases {
 		stdout, stderr, code := runLab(t, append([]string{"bench", c.workload, "--layers", "1", "--json", out}, c.args...)...)
-		if code != 0 || !strings.Contains(stdout, c.workload+" ") || !strings.Contains(stdout, "float32") || !strings.Contains(stdout, " GiB\n") || !strings.Contains(stdout, "\nbackend ") {
+		if code != 0 || !strings.Contains(stdout, c.workload+" ") || !strings.Contains(stdout, "float32") || !strings.Contains(stdout, " GiB\n") || !strings.HasPrefix(stdout, "backend ") {
 			t.Fatalf("lab bench %s: exit %d\nstdout: %s\nstderr: %s", c.workload, code, stdout, stderr)
 		}
 	}

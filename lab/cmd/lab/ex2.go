@@ -94,7 +94,7 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	ft, err := ex2.FineTune(ctx, s, o)
 	if err != nil {
-		if _, last := train.LastCheckpoint(*out); ctx.Err() != nil && last == nil {
+		if _, none := train.LastCheckpoint(*out); ctx.Err() != nil && none == nil {
 			return &interrupted{err: err, resume: "rerun with --resume to continue"}
 		}
 		return err
@@ -104,6 +104,9 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	run.Option("learning-rate", strconv.FormatFloat(ft.Args.LearningRate, 'g', -1, 64))
 	run.Option("batch-size", strconv.Itoa(ft.Args.PerDeviceTrainBatchSize))
 	run.Option("warmup-steps", strconv.Itoa(ft.WarmupSteps))
+	if *patience == 0 {
+		run.Option("patience", "off")
+	}
 	m, err := s.Encoder()
 	if err != nil {
 		return err

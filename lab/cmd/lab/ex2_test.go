@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,12 +15,20 @@ func TestEx2Demo(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	out := filepath.Join(t.TempDir(), "run")
 	manifest := filepath.Join(t.TempDir(), "r.json")
-	stdout, stderr, code := runLab(t, "ex2", "--demo", "--output-dir", out, "--epochs", "2", "--results", manifest)
+	stdout, stderr, code := runLab(t, "ex2", "--demo", "--output-dir", out, "--epochs", "2", "--warmup-ratio", "0.25", "--results", manifest)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if run := checkManifest(t, manifest, "ex2", "test/fine-tuned/accuracy", "test/baseline/accuracy", "validation/epoch 2/eval_loss"); run.Seeds["training"] != 42 {
+	run := checkManifest(t, manifest, "ex2", "test/fine-tuned/accuracy", "test/baseline/accuracy", "validation/epoch 2/eval_loss")
+	if run.Seeds["training"] != 42 {
 		t.Errorf("seeds %v", run.Seeds)
+	}
+	// The demo's own learning rate and batch, and the warm-up the ratio made: 300 demo reviews in
+	// batches of 32 are 10 steps an epoch, 20 in all, a quarter of which is 5.
+	for name, want := range map[string]string{"learning-rate": "0.005", "batch-size": "32", "warmup-steps": "5", "warmup-ratio": "0.25", "patience": "off"} {
+		if got := run.Options[name]; got != want {
+			t.Errorf("manifest option %q = %q, want %q (what ran)", name, got, want)
+		}
 	}
 	for _, want := range []string{"Exercise 2.1", "Training history", "Loss", "fine-tuned demo (tiny random DistilBERT)", "Confusion matrix", "best model exported to"} {
 		if !strings.Contains(stdout, want) {
@@ -80,4 +90,56 @@ func TestEx2LoRADemo(t *testing.T) {
 	if _, stderr, code := runLab(t, "classify", "--model", demo, "--input", sentences); code == 0 || !strings.Contains(stderr, "no classification head") {
 		t.Errorf("a model without a head: exit %d, %q", code, stderr)
 	}
+}
+
+// A batch beyond the data is said and recorded as what ran; Ctrl-C says "interrupted", with how to
+// continue when a checkpoint is there; --resume with nothing to resume fails before any work.
+func TestEx2BatchInterruptAndResume(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	out := filepath.Join(t.TempDir(), "run")
+	manifest := filepath.Join(t.TempDir(), "r.json")
+	_, stderr, code := runLab(t, "ex2", "--demo", "--output-dir", out, "--epochs", "1", "--batch-size", "100000", "--results", manifest)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if want := "batch size 100000 is more than the 300 training examples: each epoch is one step on all 300"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+	if run := checkManifest(t, manifest, "ex2"); run.Options["batch-size"] != "300" {
+		t.Errorf("manifest batch-size %q, want the 300 that ran", run.Options["batch-size"])
+	}
+
+	// Ctrl-C as the banner is shown: with out's checkpoint to continue from, and in a fresh folder.
+	interrupt := func(args ...string) (string, int) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var e bytes.Buffer
+		code := runVerb(ctx, runEx2, args, cancelOn{cancel, "Exercise 2.1"}, &e)
+		return e.String(), code
+	}
+	if stderr, code := interrupt("ex2", "--demo", "--output-dir", out, "--epochs", "2", "--resume"); code != 130 || !strings.HasSuffix(stderr, "lab ex2: interrupted; rerun with --resume to continue\n") {
+		t.Errorf("interrupted with a checkpoint: exit %d, %q", code, stderr)
+	}
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	if stderr, code := interrupt("ex2", "--demo", "--output-dir", fresh, "--epochs", "1"); code != 130 || !strings.HasSuffix(stderr, "lab ex2: interrupted\n") {
+		t.Errorf("interrupted with nothing saved: exit %d, %q", code, stderr)
+	}
+
+	stdout, stderr, code := runLab(t, "ex2", "--demo", "--output-dir", fresh, "--resume")
+	if code != 2 || stdout != "" || !strings.Contains(stderr, fresh+" holds no checkpoint to continue from; rerun without --resume") {
+		t.Errorf("--resume with nothing to resume: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+}
+
+// cancelOn is a writer that cancels a run once it has printed text, as a Ctrl-C would.
+type cancelOn struct {
+	cancel context.CancelFunc
+	text   string
+}
+
+func (c cancelOn) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte(c.text)) {
+		c.cancel()
+	}
+	return len(p), nil
 }

@@ -46,7 +46,14 @@ func TestEx3AdaptDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	checkManifest(t, manifest, "ex3 adapt", "zero-shot/accuracy", "linear-probe/accuracy", "lora/balanced_accuracy")
+	run := checkManifest(t, manifest, "ex3 adapt", "zero-shot/accuracy", "linear-probe/accuracy", "lora/balanced_accuracy")
+	// --lr 0 is each method's own rate: the manifest says which ran where.
+	if want := "0.001 (layernorm, bitfit, lora, prompt), 0.01 (head)"; run.Options["lr"] != want {
+		t.Errorf("manifest lr %q, want %q", run.Options["lr"], want)
+	}
+	if want := filepath.Join(out, "head") + ", "; !strings.HasPrefix(run.Options["out"], want) {
+		t.Errorf("manifest out %q, want the folders, from %s", run.Options["out"], want)
+	}
 	for _, want := range []string{"DEMO", "Few-shot problem — demo shapes", "Training history", "Adapting CLIP — demo shapes (standing in for eurosat), 16 shots per class, 48 held-out images",
 		"zero-shot (a centered satellite photo of {}.)", "linear probe (LinearSVC(C=1, ", "zero-shot-initialised head", "LayerNorm tuning", "BitFit", "LoRA r=8", "LoRA adapter (PEFT format): " + out + "/lora/adapter", "prompt learning (CoOp", "learned prompt context: " + out + "/prompt/prompt_learner.safetensors"} {
 		if !strings.Contains(stdout, want) {

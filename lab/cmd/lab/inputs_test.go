@@ -361,6 +361,23 @@ func checkManifest(t *testing.T, path, exercise string, metrics ...string) *resu
 			t.Errorf("%s manifest lacks metric %q: %v", exercise, m, run.Metrics)
 		}
 	}
+	// Every option holds the value that ran, never a flag's stand-in: a "0" where the help says
+	// what 0 means, "" where it names the default.
+	_, help, _ := runLab(t, append(strings.Fields(exercise), "--help")...)
+	name := ""
+	for _, line := range strings.Split(help, "\n") {
+		if f, ok := strings.CutPrefix(line, "  -"); ok {
+			name = strings.Fields(f)[0]
+			continue
+		}
+		v, recorded := run.Options[name]
+		switch {
+		case !recorded && name != "" && strings.HasPrefix(line, "    \t"):
+			t.Errorf("%s manifest lacks option %q", exercise, name)
+		case strings.Contains(line, "(0:") && v == "0", strings.Contains(line, "(default:") && v == "":
+			t.Errorf("%s manifest: option %q is %q, the flag's stand-in for %s", exercise, name, v, strings.TrimSpace(line))
+		}
+	}
 	for _, src := range append([]results.Source{*run.Model}, run.Datasets...) {
 		for _, f := range src.Files {
 			if got, err := results.Hash(f.Path); err != nil || got != f {
