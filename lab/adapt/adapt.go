@@ -257,10 +257,18 @@ func (set *Set) Summary() *show.Table {
 		notes = append(notes, fmt.Sprintf("the dataset has one split: %.0f%% of each class held out to score on (stratified, seeded)", 100*set.HeldOut))
 	}
 	if set.Session.Demo {
-		notes = append(notes, "demo: a random tiny CLIP — the numbers show the mechanics, not CLIP")
+		notes = append(notes, set.demoNote())
 	}
 	t.Note = strings.Join(notes, "; ")
 	return t
+}
+
+// demoNote says what the demo ran on: its drawn shapes, or the user's own images.
+func (set *Set) demoNote() string {
+	if set.Dataset.Demo {
+		return "demo fixtures: a random tiny CLIP on drawn shapes — the numbers show the mechanics, not CLIP"
+	}
+	return "demo: a random tiny CLIP on your images — the numbers show the mechanics, not CLIP"
 }
 
 // Grid shows up to perClass training images of each class.
@@ -371,7 +379,7 @@ func (set *Set) Table() *show.Table {
 		t.Add(r.Method, r.Trainable, share, fmt.Sprintf("%.2f", 100*r.Accuracy), fmt.Sprintf("%.2f", 100*r.BalancedAccuracy), delta, fmt.Sprintf("%.1fs", r.Seconds))
 	}
 	if set.Session.Demo {
-		t.Note = "demo fixtures: a random tiny CLIP on drawn shapes — the numbers show the mechanics, not CLIP"
+		t.Note = set.demoNote()
 	}
 	return t
 }

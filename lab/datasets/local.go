@@ -316,8 +316,8 @@ func labelKinds(column string, tables map[string][]*table) (labelKind, error) {
 	}
 	var firstInt, firstStr *first
 	set := map[string]bool{}
-	for _, ts := range tables {
-		for _, t := range ts {
+	for _, split := range sortedTableKeys(tables) { // errors name the same file every run
+		for _, t := range tables[split] {
 			if !slices.Contains(t.columns, column) {
 				return labelKind{}, missingColumn(t, column)
 			}
@@ -357,6 +357,15 @@ func labelKinds(column string, tables map[string][]*table) (labelKind, error) {
 	}
 	slices.Sort(names)
 	return labelKind{strings: true, names: names}, nil
+}
+
+func sortedTableKeys(m map[string][]*table) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // labelValue reads one label: an integer (a CSV field of digits, a JSON integer) or a string.
@@ -520,7 +529,7 @@ func openImageFolder(spec Spec, dir string, files []string, want []string) (*Dat
 	}
 	slices.Sort(classes)
 	if len(classes) < 2 {
-		return nil, &Error{File: dir, Row: -1, Kind: ErrNoSplit, Msg: fmt.Sprintf("one class folder (%s) with %d images; want two or more, one folder per class", classes[0], len(items))}
+		return nil, &Error{File: dir, Row: -1, Kind: ErrNoSplit, Msg: fmt.Sprintf("only one class folder (%s); want two or more, one folder per class", classes[0])}
 	}
 	d := &Dataset{Spec: spec, Splits: map[string]*Split{}, where: dir, Format: FormatImageFolder, LabelNames: classes}
 	d.Spec.TextColumn, d.Spec.ImageColumn, d.Spec.LabelColumn = "", "image", "label"

@@ -110,7 +110,7 @@ func TestImageFolderBadLayouts(t *testing.T) {
 		want  string
 	}{
 		"no class folders": {[]string{"a.png", "b.png"}, "a.png is not in a class folder; want one folder per class (DIR/CLASS/a.png)"},
-		"one class":        {[]string{"cats/a.png", "cats/b.png"}, "one class folder (cats) with 2 images; want two or more"},
+		"one class":        {[]string{"cats/a.png", "cats/b.png"}, "only one class folder (cats); want two or more, one folder per class"},
 		"split beside classes": {[]string{"train/cats/a.png", "dogs/b.png"},
 			"split folders (train) beside other folders (dogs)"},
 		"split without classes": {[]string{"train/a.png", "test/b.png"}, "test/b.png is not in a class folder; want test/CLASS/b.png"},

@@ -121,5 +121,8 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	show.Show(stdout, s.Table())
 	run.Seed("shots and training", *seed)
+	if s.HeldOut > 0 {
+		run.Seed("held-out split", *seed)
+	}
 	return o.save(run, "ex3 adapt", stderr)
 }
