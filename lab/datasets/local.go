@@ -46,6 +46,10 @@ var imageExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".jpe
 
 func isImageFile(p string) bool { return imageExts[strings.ToLower(path.Ext(p))] }
 
+// IsTextFile says whether a path names a CSV, TSV or JSON-lines file (by its extension), which
+// OpenFile reads.
+func IsTextFile(p string) bool { return textFormat(filepath.ToSlash(p)) != "" }
+
 // textFormat is the format of a text data file by its extension, "" for any other file.
 func textFormat(p string) string {
 	switch strings.ToLower(path.Ext(p)) {
@@ -285,6 +289,72 @@ func openText(spec Spec, dir, format string, layout map[string][]string, want []
 		}
 		d.Splits[name] = s
 	}
+	return d, nil
+}
+
+// OpenFile reads one CSV, TSV or JSON-lines file as a dataset of one split, named by the file
+// ("validation.csv" is validation; a name that is no split's is train). String labels are numbered
+// over the file and the other split files of its format beside it (train.csv, validation.csv,
+// test.csv), as OpenDir numbers them, so that files read one at a time get the same numbers.
+func OpenFile(spec Spec, file string) (*Dataset, error) {
+	format := textFormat(filepath.ToSlash(file))
+	if format == "" {
+		return nil, &Error{File: file, Row: -1, Kind: ErrFormat, Msg: "not a CSV, TSV or JSON-lines file (.csv, .tsv, .jsonl)"}
+	}
+	dir, base := filepath.Split(file)
+	var names []string
+	if entries, err := os.ReadDir(filepath.Clean(dir)); err == nil {
+		for _, e := range entries {
+			if !e.IsDir() {
+				names = append(names, e.Name())
+			}
+		}
+	}
+	layout, lf := textLayout(names)
+	split, shared := "train", false
+	for name, fs := range layout {
+		if lf == format && slices.Contains(fs, base) {
+			split, shared = name, true
+		}
+	}
+	tables := map[string][]*table{}
+	var own *table
+	if shared {
+		for name, fs := range layout {
+			for _, f := range fs {
+				t, err := readTable(filepath.Join(dir, f), format)
+				if err != nil {
+					return nil, err
+				}
+				tables[name] = append(tables[name], t)
+				if f == base {
+					own = t
+				}
+			}
+		}
+	} else {
+		t, err := readTable(file, format)
+		if err != nil {
+			return nil, err
+		}
+		tables[split], own = []*table{t}, t
+	}
+	labels, err := labelKinds(spec.LabelColumn, tables)
+	if err != nil {
+		return nil, err
+	}
+	d := &Dataset{Spec: spec, Splits: map[string]*Split{}, where: file, Format: format, Available: []string{split}, LabelNames: spec.LabelNames}
+	if labels.strings {
+		d.LabelNames, d.LabelsFromStrings = labels.names, true
+	}
+	rows, err := own.rows(spec, d.LabelNames, labels.strings, 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, &Error{File: file, Row: -1, Kind: ErrEmpty, Msg: "no rows"}
+	}
+	d.Splits[split] = &Split{Name: split, Files: []string{file}, NumRows: len(rows), LabelNames: d.LabelNames, spec: spec, inMemory: true, local: rows}
 	return d, nil
 }
 

@@ -371,3 +371,27 @@ func TestCSVImagePaths(t *testing.T) {
 		t.Errorf("%v, %+v, %v", err, rows, d.LabelNames)
 	}
 }
+
+// One file read alone numbers string labels as its folder does: test.csv, which lacks a class,
+// gets the numbers train.csv's classes give it.
+func TestOpenFile(t *testing.T) {
+	dir := t.TempDir()
+	writeCSV(t, filepath.Join(dir, "train.csv"), false, [][]string{{"sentence", "y"}, {"a", "pos"}, {"b", "neg"}, {"c", "meh"}})
+	writeCSV(t, filepath.Join(dir, "test.csv"), false, [][]string{{"sentence", "y"}, {"d", "pos"}, {"e", "pos"}})
+	d, err := OpenFile(sentenceSpec, filepath.Join(dir, "test.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := d.Splits["test"].ReadAll()
+	if !slices.Equal(d.Available, []string{"test"}) || !slices.Equal(d.LabelNames, []string{"meh", "neg", "pos"}) || !slices.Equal(Labels(rows), []int{2, 2}) || !slices.Equal(Texts(rows), []string{"d", "e"}) {
+		t.Errorf("splits %v, names %v, rows %+v", d.Available, d.LabelNames, rows)
+	}
+	lone := filepath.Join(t.TempDir(), "mine.tsv")
+	writeCSV(t, lone, true, [][]string{{"sentence", "y"}, {"d", "pos"}, {"e", "bad"}})
+	if d, err = OpenFile(sentenceSpec, lone); err != nil || d.Available[0] != "train" || !slices.Equal(d.LabelNames, []string{"bad", "pos"}) {
+		t.Errorf("a lone file: %v, %+v", err, d)
+	}
+	if _, err := OpenFile(sentenceSpec, filepath.Join(dir, "notes.txt")); err == nil || !strings.Contains(err.Error(), "notes.txt: not a CSV, TSV or JSON-lines file") {
+		t.Errorf("a .txt: %v", err)
+	}
+}

@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/go-translab/translab/data"
 	"github.com/go-translab/translab/lab/datasets"
+	"github.com/go-translab/translab/lab/npy"
 	"github.com/go-translab/translab/lab/reference"
 	"github.com/go-translab/translab/lab/results"
 )
@@ -190,5 +192,57 @@ func TestImageFolderLayoutErrors(t *testing.T) {
 				t.Errorf("%v %s: exit %d, %q", verb, dir, code, stderr)
 			}
 		}
+	}
+}
+
+// Exercise 1's embed → svm route on CSV files: embed reads the named columns, writes labels
+// numbered as the folder's splits number them, and gives the features the same sentences give
+// one per line.
+func TestEmbedCSVForSVM(t *testing.T) {
+	reference.Offline(t)
+	model := localModel(t, false)
+	dir := t.TempDir()
+	train := "sentence,y\n\"a warm, funny film\",pos\ndull and long,neg\nsplendid acting,pos\nawful,neg\nso-so,meh\n"
+	test := "sentence,y\nlovely,pos\nboring,neg\n"
+	os.WriteFile(filepath.Join(dir, "train.csv"), []byte(train), 0o644)
+	os.WriteFile(filepath.Join(dir, "test.csv"), []byte(test), 0o644)
+	os.WriteFile(filepath.Join(dir, "test.txt"), []byte("lovely\nboring\n"), 0o644)
+	out := func(name string) string { return filepath.Join(dir, name) }
+	for _, split := range []string{"train", "test"} {
+		_, stderr, code := runLab(t, "embed", "--model", model, "--input", out(split+".csv"), "--text-column", "sentence", "--label-column", "y",
+			"--out", out(split+"-x.npy"), "--out-labels", out(split+"-y.npy"))
+		if code != 0 || !strings.Contains(stderr, "numbered in sorted order: 0 meh, 1 neg, 2 pos") {
+			t.Fatalf("embed %s: exit %d: %s", split, code, stderr)
+		}
+	}
+	if _, stderr, code := runLab(t, "embed", "--model", model, "--input", out("test.txt"), "--out", out("lines-x.npy")); code != 0 {
+		t.Fatalf("embed lines: %s", stderr)
+	}
+	y, err := npy.Read(out("test-y.npy"))
+	if err != nil || !slices.Equal(y.I64, []int64{2, 1}) {
+		t.Errorf("test labels %v, %v", y, err)
+	}
+	a, _ := npy.Read(out("test-x.npy"))
+	b, _ := npy.Read(out("lines-x.npy"))
+	if a == nil || b == nil || !slices.Equal(a.F32, b.F32) || !slices.Equal(a.Shape, b.Shape) {
+		t.Error("the CSV's features differ from the same sentences' one per line")
+	}
+	stdout, stderr, code := runLab(t, "svm", "--train-x", out("train-x.npy"), "--train-y", out("train-y.npy"), "--test-x", out("test-x.npy"), "--test-y", out("test-y.npy"), "--out-pred", out("p.npy"))
+	if code != 0 || !strings.Contains(stdout, "accuracy") {
+		t.Errorf("svm: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--input", out("test.csv"), "--text-column", "review"}, `test.csv: no column "review" (the file has: sentence, y)`},
+		{[]string{"--input", out("test.txt"), "--text-column", "sentence"}, "columns are for a .csv, .tsv or .jsonl --input"},
+		{[]string{"--input", out("test.csv"), "--label-column", "y"}, "--label-column and --out-labels go together"},
+	} {
+		_, stderr, code := runLab(t, append([]string{"embed", "--model", model, "--out", out("bad.npy")}, c.args...)...)
+		if code == 0 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, %q", c.args, code, stderr)
+		}
+		mustNotExist(t, "bad embed", out("bad.npy"))
 	}
 }
