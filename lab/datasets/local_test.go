@@ -395,3 +395,31 @@ func TestOpenFile(t *testing.T) {
 		t.Errorf("a .txt: %v", err)
 	}
 }
+
+// A text file is input: whatever it holds, reading it is rows or an *Error, never a panic.
+func FuzzTextFile(f *testing.F) {
+	f.Add([]byte("sentence,y\na,1\nb,pos\n"), false)
+	f.Add([]byte("sentence,y\n\"open quote,1\n"), false)
+	f.Add([]byte(`{"sentence": "a", "y": [1]}`+"\n"+`[1, 2]`), true)
+	f.Add([]byte(`[{"sentence": "a", "y": 1e400}]`), true)
+	f.Fuzz(func(t *testing.T, raw []byte, jsonl bool) {
+		p := filepath.Join(t.TempDir(), "train.csv")
+		if jsonl {
+			p = filepath.Join(filepath.Dir(p), "train.jsonl")
+		}
+		os.WriteFile(p, raw, 0o644)
+		d, err := OpenFile(sentenceSpec, p)
+		var e *Error
+		if err != nil && !errors.As(err, &e) {
+			t.Fatalf("not an *Error: %v", err)
+		}
+		if err == nil {
+			rows, err := d.Splits["train"].ReadAll()
+			for _, r := range rows {
+				if err == nil && len(d.LabelNames) > 0 && (r.Label < 0 || r.Label >= len(d.LabelNames)) {
+					t.Fatalf("label %d outside %v", r.Label, d.LabelNames)
+				}
+			}
+		}
+	})
+}
