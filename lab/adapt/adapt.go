@@ -62,6 +62,10 @@ type Set struct {
 	ZeroShot *zeroshot.Classifier
 	Results  []Result
 	Skipped  int // images that could not be decoded
+	// HeldOut is the fraction of the train split held out to score on, for a dataset without an
+	// evaluation split of its own (a folder of class folders); 0 when it has one. Options.Seed
+	// drew it.
+	HeldOut float64
 
 	trainEmb, evalEmb *features.Matrix // frozen, normalised image embeddings, computed once
 }
@@ -79,9 +83,15 @@ type Result struct {
 	Model            *clip.Model    // the fine-tuned model, with its head (and adapter)
 }
 
+// HoldOutFraction is the part of a lone train split held out to score on: train_test_split's
+// default test_size in scikit-learn and HF datasets.
+const HoldOutFraction = 0.25
+
 // Prepare draws Shots training images per class from the dataset's train split (a seeded
 // reservoir sample over one pass, so the split need not fit in memory) and takes the first
-// EvalLimit images of its evaluation split — the images zero-shot is scored on.
+// EvalLimit images of its evaluation split — the images zero-shot is scored on. A dataset without
+// an evaluation split (a folder of class folders) has HoldOutFraction of its train split held out
+// instead, stratified by class and drawn with Seed, and the shots come from the rest.
 func Prepare(ctx context.Context, s *session.Session, d *session.Dataset, o Options) (*Set, error) {
 	if o.Shots <= 0 {
 		o.Shots = 16
@@ -113,6 +123,15 @@ func Prepare(ctx context.Context, s *session.Session, d *session.Dataset, o Opti
 	if err != nil {
 		return nil, fmt.Errorf("adapt: %s: %w", d.Title, err)
 	}
+	var evalSplit *datasets.Split
+	if !d.HasEvalSplit() {
+		if trainSplit, evalSplit, err = trainSplit.HoldOut(HoldOutFraction, o.Seed); err != nil {
+			return nil, fmt.Errorf("adapt: %s: %w", d.Title, err)
+		}
+		set.HeldOut = HoldOutFraction
+	} else if evalSplit, err = d.EvalSplit(); err != nil {
+		return nil, err
+	}
 	bar := show.NewProgress(s.Out, fmt.Sprintf("drawing %d shots per class", o.Shots), int64(trainSplit.NumRows), "rows")
 	picked, err := drawShots(ctx, trainSplit, len(set.Classes), o.Shots, o.Seed, func() { bar.Add(1) })
 	bar.Done()
@@ -133,10 +152,6 @@ func Prepare(ctx context.Context, s *session.Session, d *session.Dataset, o Opti
 		return nil, err
 	}
 
-	evalSplit, err := d.EvalSplit()
-	if err != nil {
-		return nil, err
-	}
 	images, labels = nil, nil
 	for row, err := range evalSplit.Rows() {
 		if err != nil {
@@ -237,10 +252,23 @@ func (set *Set) examples(images [][]byte, labels []int, what string) ([]datasets
 func (set *Set) Summary() *show.Table {
 	t := &show.Table{Title: "Few-shot problem — " + set.Dataset.Title, Header: []string{"classes", "shots per class", "training images", "held-out images"}}
 	t.Add(len(set.Classes), set.Shots, len(set.Train), len(set.Eval))
-	if set.Session.Demo {
-		t.Note = "demo fixtures: a random tiny CLIP on drawn shapes — the numbers show the mechanics, not CLIP"
+	var notes []string
+	if set.HeldOut > 0 {
+		notes = append(notes, fmt.Sprintf("the dataset has one split: %.0f%% of each class held out to score on (stratified, seeded)", 100*set.HeldOut))
 	}
+	if set.Session.Demo {
+		notes = append(notes, set.demoNote())
+	}
+	t.Note = strings.Join(notes, "; ")
 	return t
+}
+
+// demoNote says what the demo ran on: its drawn shapes, or the user's own images.
+func (set *Set) demoNote() string {
+	if set.Dataset.Demo {
+		return "demo fixtures: a random tiny CLIP on drawn shapes — the numbers show the mechanics, not CLIP"
+	}
+	return "demo: a random tiny CLIP on your images — the numbers show the mechanics, not CLIP"
 }
 
 // Grid shows up to perClass training images of each class.
@@ -351,7 +379,7 @@ func (set *Set) Table() *show.Table {
 		t.Add(r.Method, r.Trainable, share, fmt.Sprintf("%.2f", 100*r.Accuracy), fmt.Sprintf("%.2f", 100*r.BalancedAccuracy), delta, fmt.Sprintf("%.1fs", r.Seconds))
 	}
 	if set.Session.Demo {
-		t.Note = "demo fixtures: a random tiny CLIP on drawn shapes — the numbers show the mechanics, not CLIP"
+		t.Note = set.demoNote()
 	}
 	return t
 }

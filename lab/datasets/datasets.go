@@ -8,6 +8,10 @@
 // feature, and a ClassLabel int). A Spec names the columns; everything else
 // in the file is ignored unless listed in Spec.Extra.
 //
+// A local folder may instead hold the user's own data (local.go): images in one
+// folder per class, or CSV, TSV and JSON-lines files by split, read into memory
+// (images by path, each read when its row comes) and streamed like parquet rows.
+//
 //	ds, err := datasets.Load(ctx, hub.NewClient(), datasets.RottenTomatoes, "train", "validation")
 //	train, err := ds.Split("train")
 //	for row, err := range train.Rows() { ... row.Text, row.Label ... }

@@ -32,6 +32,11 @@ type Dataset struct {
 	// Readme is the dataset card read for class names, "" when there is none: a file the
 	// data's meaning depends on, which a results manifest lists with the splits.
 	Readme string
+	// Format is how the files hold the data: FormatParquet, FormatImageFolder, FormatCSV, …
+	Format string
+	// LabelsFromStrings says the label column held strings, numbered in sorted order (as HF's
+	// ClassLabel from strings): LabelNames[i] is the string read as label i.
+	LabelsFromStrings bool
 
 	where string // the repo id or folder, for errors
 }
@@ -133,7 +138,11 @@ func sortedKeys(m map[string][]string) []string {
 }
 
 // OpenDir reads a dataset from a local folder laid out like a hub repo (a
-// snapshot in the cache, a git clone, a download).
+// snapshot in the cache, a git clone, a download). A folder without parquet
+// files may hold CSV, TSV or JSON-lines files named by split
+// (train.csv, validation.csv, test.csv; one lone file is the train split), or
+// images in one folder per class (DIR/CLASS/*.jpg, one split "train"; or
+// DIR/{train,validation,test}/CLASS/*.jpg): see Dataset.Format.
 func OpenDir(spec Spec, dir string, splits ...string) (*Dataset, error) {
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -157,6 +166,9 @@ func OpenDir(spec Spec, dir string, splits ...string) (*Dataset, error) {
 		return nil, &Error{File: dir, Row: -1, Kind: ErrNoSplit, Msg: "cannot list the folder", Cause: err}
 	}
 	slices.Sort(files)
+	if !slices.ContainsFunc(files, func(f string) bool { _, _, ok := splitOf(f); return ok }) {
+		return openLocal(spec, dir, files, splits)
+	}
 	layout, err := findSplits(Spec{ID: dir, Config: spec.Config}, files)
 	if err != nil {
 		return nil, err
@@ -172,7 +184,7 @@ func OpenDir(spec Spec, dir string, splits ...string) (*Dataset, error) {
 // open picks the wanted splits of a layout, gets their files and opens them.
 // where names the dataset in errors: the repo id, or the folder.
 func open(where string, spec Spec, layout map[string][]string, readme string, get func(string) (string, error), want []string) (*Dataset, error) {
-	d := &Dataset{Spec: spec, Splits: map[string]*Split{}, where: where, Readme: readme}
+	d := &Dataset{Spec: spec, Splits: map[string]*Split{}, where: where, Readme: readme, Format: FormatParquet}
 	for name := range layout {
 		d.Available = append(d.Available, name)
 	}

@@ -71,6 +71,10 @@ type Split struct {
 	LabelNames []string
 
 	spec Spec
+	// inMemory splits (text files, image folders, a held-out part) are their rows in local; an
+	// image row there holds the file's path, read when the row is streamed.
+	inMemory bool
+	local    []Row
 }
 
 // OpenFiles checks the files of one split against spec (each must have the
@@ -189,6 +193,9 @@ func (s *Split) ReadAll() ([]Row, error) {
 // decoded, and only one row group's worth of them is in memory at a time.
 // The first error ends the sequence.
 func (s *Split) Rows() iter.Seq2[Row, error] {
+	if s.inMemory {
+		return s.localRows
+	}
 	return func(yield func(Row, error) bool) {
 		index := 0
 		for _, name := range s.Files {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/go-translab/translab/data"
@@ -34,8 +35,11 @@ type Dataset struct {
 // ("org/name", "datasets/org/name@revision"), or a local folder holding a dataset repo's files — a
 // git clone of the repo or a snapshot folder — whose parquet splits are found by the same rules as
 // on the hub. A folder that is a copy of a catalog dataset (a snapshot in a hub cache, or a clone
-// whose remote is the catalog's repo) gets the catalog's class names and prompts. In the demo,
-// catalog names open the fixture standing in for them. For Sentiment, the exercise's own name
+// whose remote is the catalog's repo) gets the catalog's class names and prompts. A local folder may
+// also hold images in one folder per class (DIR/CLASS/*.jpg, DIR/train/CLASS/*.jpg: classes and
+// prompts from the folder names) or CSV, TSV or JSON-lines files by split (DIR/train.csv, …; the
+// Options' column names say which columns to read). In the demo, catalog names open the fixture
+// standing in for them, and a local folder is read as it is. For Sentiment, the exercise's own name
 // ("rotten_tomatoes") returns the dataset Options.Dataset named.
 func (s *Session) Dataset(ctx context.Context, ref string) (*Dataset, error) {
 	if d, ok := s.datasets[ref]; ok {
@@ -47,7 +51,7 @@ func (s *Session) Dataset(ctx context.Context, ref string) (*Dataset, error) {
 	var d *Dataset
 	var err error
 	switch {
-	case s.Demo:
+	case s.Demo && !isFolder(ref):
 		e, lerr := data.Lookup(ref)
 		if lerr != nil {
 			return nil, fmt.Errorf("session: the demo's fixtures stand in for the catalog's datasets only (%s), not for %s", catalogNames(), ref)
@@ -133,6 +137,8 @@ func (s *Session) openFolder(dir string) (*Dataset, error) {
 	catalog := id != "" && err == nil
 	if !catalog {
 		e = s.entryFor(id, filepath.Base(filepath.Clean(dir)))
+	} else {
+		e.Columns = s.withColumns(e.Columns)
 	}
 	title := dir
 	if catalog {
@@ -144,14 +150,51 @@ func (s *Session) openFolder(dir string) (*Dataset, error) {
 		return nil, err
 	}
 	ds.Commit = rev
-	return d, d.setClasses(ds, catalog)
+	if ds.Format == datasets.FormatImageFolder && s.kind.columns.Image == "" {
+		return nil, fmt.Errorf("session: %s is a folder of images; %s reads sentences (CSV, TSV, JSON-lines or parquet files)", dir, s.kind.name)
+	}
+	if err := d.setClasses(ds, catalog); err != nil {
+		return nil, err
+	}
+	if ds.LabelsFromStrings {
+		s.Notef("session: %s: the labels of column %q are strings, numbered in sorted order (as HF's ClassLabel): %s", dir, ds.Spec.LabelColumn, labelMapping(ds.LabelNames))
+	}
+	return d, nil
+}
+
+// labelMapping writes label names as "0 neg, 1 pos", eliding the middle of a long list.
+func labelMapping(names []string) string {
+	var parts []string
+	for i, n := range names {
+		if len(names) > 12 && i == 10 {
+			parts = append(parts, "…")
+		}
+		if len(names) <= 12 || i < 10 || i == len(names)-1 {
+			parts = append(parts, fmt.Sprintf("%d %s", i, n))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// withColumns puts the Options' column names over a dataset's usual ones.
+func (s *Session) withColumns(c data.Columns) data.Columns {
+	if s.columns.Text != "" {
+		c.Text = s.columns.Text
+	}
+	if s.columns.Label != "" {
+		c.Label = s.columns.Label
+	}
+	if s.columns.Image != "" {
+		c.Image = s.columns.Image
+	}
+	return c
 }
 
 // entryFor makes a catalog-like entry for a dataset outside the catalog: the columns the lab's
 // exercises of this kind read (text or image, and label). A text dataset stands in for the
 // exercise's own, whose class names it takes when it names none itself.
 func (s *Session) entryFor(id, name string) data.Entry {
-	e := data.Entry{Name: name, HFID: id, Columns: s.kind.columns}
+	e := data.Entry{Name: name, HFID: id, Columns: s.withColumns(s.kind.columns)}
 	if s.kind.dataset != "" {
 		if own, err := data.Lookup(s.kind.dataset); err == nil {
 			e.LabelNames = own.LabelNames
@@ -205,9 +248,23 @@ func (d *Dataset) setClasses(ds *datasets.Dataset, catalog bool) error {
 		if readable, err := data.ReadableNames(names); err == nil {
 			names = readable
 		}
+	} else if ds.Format == datasets.FormatImageFolder {
+		names = promptNames(names)
 	}
 	d.Classes = names
 	return nil
+}
+
+// promptNames are class folders' names as words for prompts: "sea_lake" and "sea-lake" say "sea lake".
+func promptNames(folders []string) []string {
+	out := make([]string, len(folders))
+	for i, f := range folders {
+		out[i] = strings.Join(strings.FieldsFunc(f, func(r rune) bool { return r == '_' || r == '-' || r == ' ' }), " ")
+		if out[i] == "" {
+			out[i] = f
+		}
+	}
+	return out
 }
 
 func allWNIDs(names []string) bool {
@@ -278,14 +335,24 @@ func (d *Dataset) Rows(split string) ([]datasets.Row, error) {
 }
 
 // EvalSplit is the split a dataset is evaluated on: the first of validation, valid and test that
-// it has.
+// it has — or, for a dataset that comes as one split (a folder of class folders), that split, which
+// zero-shot classifies whole (adapt holds a part of it out instead: HeldOut).
 func (d *Dataset) EvalSplit() (*datasets.Split, error) {
 	for _, name := range []string{"validation", "valid", "test"} {
 		if sp, err := d.Split(name); err == nil {
 			return sp, nil
 		}
 	}
+	if len(d.Available) == 1 {
+		return d.Split(d.Available[0])
+	}
 	return d.Split("validation") // its error lists the splits there are
+}
+
+// HasEvalSplit says whether the dataset has a split of its own to evaluate on (validation, valid
+// or test).
+func (d *Dataset) HasEvalSplit() bool {
+	return slices.ContainsFunc(d.Available, func(n string) bool { return n == "validation" || n == "valid" || n == "test" })
 }
 
 // First reads the first n rows of the evaluation split: a few images (or sentences) to look at.

@@ -171,11 +171,11 @@ func TestBrokenDatasetFolder(t *testing.T) {
 		}, func(dir string) string { return "git lfs pull" }},
 		"missing split": {func(dir string) { os.Remove(filepath.Join(dir, "validation.parquet")) },
 			func(dir string) string { return `no split "validation"` }},
-		"no parquet at all": {func(dir string) {
+		"no data at all": {func(dir string) {
 			for _, f := range []string{"train", "validation", "test"} {
 				os.Remove(filepath.Join(dir, f+".parquet"))
 			}
-		}, func(dir string) string { return dir + ": no parquet files" }},
+		}, func(dir string) string { return dir + ": no data files: want parquet, CSV, TSV or JSON-lines files" }},
 	}
 	for name, c := range cases {
 		dir := rottenFolder(t)
@@ -260,12 +260,95 @@ func TestLocalImageFolder(t *testing.T) {
 	}
 }
 
-// The demo's fixtures stand in for the catalog only: a folder with --demo is refused, not ignored.
-func TestDemoRefusesAFolder(t *testing.T) {
+// With the demo, a local folder is not refused: the demo model runs on the user's data, and the
+// banner says so.
+func TestDemoRunsOnAFolder(t *testing.T) {
+	reference.Offline(t)
 	o := Sentiment(true)
-	o.Dataset, o.Progress = rottenFolder(t), io.Discard
+	rt := rottenFolder(t)
+	o.Dataset, o.Progress = rt, io.Discard
+	s, err := Setup(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Dataset(context.Background(), "rotten_tomatoes")
+	if err != nil || d.Demo || d.Dir != rt || len(d.Splits) != 3 {
+		t.Fatalf("dataset %+v, %v", d, err)
+	}
+	if b := string(s.Banner("ex1")); !s.Demo || !strings.Contains(b, "DEMO (asked for): your dataset "+rt+" with a random tiny DistilBERT") {
+		t.Errorf("banner %q", b)
+	}
+	// A hub id is not the user's data at hand: the demo still refuses it.
+	o.Dataset = "someone/reviews"
 	if _, err := Setup(context.Background(), o); err == nil || !strings.Contains(err.Error(), o.Dataset) {
-		t.Errorf("demo with a folder: %v", err)
+		t.Errorf("demo with a hub id: %v", err)
+	}
+}
+
+// A local dataset is read before the model: offline, its faults are what is reported, not the
+// model's absence; and when only the lab's own model is missing, the demo model runs on it.
+func TestLocalDatasetBeforeModel(t *testing.T) {
+	reference.Offline(t)
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, "train.csv"), []byte("text,y\nfine,1\n"), 0o644)
+	for _, model := range []string{"someone/other-bert", "distilbert-base-uncased"} {
+		o := Sentiment(false)
+		o.Model, o.Dataset, o.Progress = model, bad, io.Discard
+		if _, err := Setup(context.Background(), o); err == nil || !strings.Contains(err.Error(), filepath.Join(bad, "train.csv")+`: no column "label" (the file has: text, y)`) {
+			t.Errorf("%s: %v", model, err)
+		}
+	}
+	o := Sentiment(false)
+	o.Dataset, o.LabelColumn, o.Progress = bad, "y", io.Discard
+	s, err := Setup(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := string(s.Banner("ex1")); !s.Demo || !strings.Contains(b, "is not cached): your dataset "+bad) {
+		t.Errorf("demo %v, banner %q", s.Demo, b)
+	}
+	o.Model = "someone/other-bert" // a model the user named never falls back
+	if _, err := Setup(context.Background(), o); err == nil || !strings.Contains(err.Error(), o.Model) {
+		t.Errorf("another model: %v", err)
+	}
+}
+
+// An image folder: classes from the folder names, prompts with spaces; zero-shot classifies its
+// one split whole; a text session refuses it.
+func TestImageFolderDataset(t *testing.T) {
+	reference.Offline(t)
+	dir := t.TempDir()
+	for _, f := range []string{"sea_lake/1.png", "sea_lake/2.png", "annual-crop/1.png"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755)
+		os.WriteFile(filepath.Join(dir, f), []byte("png"), 0o644)
+	}
+	o := CLIP(false)
+	o.Model, o.Dataset, o.Progress = demoModel(t, true), dir, io.Discard
+	s, err := Setup(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Dataset(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(d.Classes, []string{"annual crop", "sea lake"}) || !slices.Equal(d.LabelNames, []string{"annual-crop", "sea_lake"}) || d.HasEvalSplit() {
+		t.Errorf("classes %v, label names %v", d.Classes, d.LabelNames)
+	}
+	if sp, err := d.EvalSplit(); err != nil || sp.Name != "train" || sp.NumRows != 3 {
+		t.Errorf("eval split: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "r.json")
+	if err := s.Results("x").Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if run, err := results.Load(path); err != nil || len(run.Datasets) != 1 || len(run.Datasets[0].Files) != 3 || run.Datasets[0].ID != dir {
+		t.Errorf("manifest: %+v, %v", run, err)
+	}
+	to := Sentiment(true)
+	to.Dataset, to.Progress = dir, io.Discard
+	if _, err := Setup(context.Background(), to); err == nil || !strings.Contains(err.Error(), dir+" is a folder of images") {
+		t.Errorf("a text session on images: %v", err)
 	}
 }
 

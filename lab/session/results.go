@@ -83,9 +83,15 @@ func (d *Dataset) files() []string {
 	if d.Readme != "" {
 		out = append(out, d.Readme)
 	}
+	seen := map[string]bool{}
 	for _, split := range d.Available {
 		if sp, ok := d.Splits[split]; ok {
-			out = append(out, sp.Files...)
+			for _, f := range sp.Files {
+				if !seen[f] { // a split and the part held out of it share files
+					seen[f] = true
+					out = append(out, f)
+				}
+			}
 		}
 	}
 	return out

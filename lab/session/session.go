@@ -47,6 +47,10 @@ type Options struct {
 	// whose splits are found by the hub's rules. For Sentiment it is where the exercise's
 	// dataset comes from: s.Dataset(ctx, "rotten_tomatoes") then returns it.
 	Dataset string
+	// TextColumn, LabelColumn and ImageColumn name the columns of a dataset outside the catalog
+	// when they are not the lab's usual "text" (or "image") and "label": an SST-2 style
+	// "sentence", a CSV's "y". "" keeps the usual name.
+	TextColumn, LabelColumn, ImageColumn string
 	// Progress receives downloads' progress and the lab's notices; nil: stderr in a terminal, the
 	// cell's own output in a notebook.
 	Progress io.Writer
@@ -113,6 +117,9 @@ type Session struct {
 	kind      kind
 	datasets  map[string]*Dataset // resolved at Setup
 	causeHint string
+	columns   data.Columns // the Options' column names, "" where the usual one holds
+	// userData is the local folder the demo model runs on, "" when it runs on its own fixtures.
+	userData string
 }
 
 // Setup makes the session's decisions: the backend, and the real model (and dataset) or the demo.
@@ -125,7 +132,8 @@ func Setup(ctx context.Context, o Options) (*Session, error) {
 	if o.kind.name == "" {
 		o.kind = textKind
 	}
-	s := &Session{Demo: o.Demo, ModelID: o.Model, Hub: o.Hub, Out: o.Progress, kind: o.kind, datasets: map[string]*Dataset{}, causeHint: o.CauseHint}
+	s := &Session{Demo: o.Demo, ModelID: o.Model, Hub: o.Hub, Out: o.Progress, kind: o.kind, datasets: map[string]*Dataset{}, causeHint: o.CauseHint,
+		columns: data.Columns{Text: o.TextColumn, Label: o.LabelColumn, Image: o.ImageColumn}}
 	if s.Out == nil {
 		s.Out = show.Notes(os.Stderr)
 	}
@@ -133,14 +141,22 @@ func Setup(ctx context.Context, o Options) (*Session, error) {
 		s.Hub = hub.NewClient()
 		s.Hub.Progress = s.Out
 	}
+	// A local dataset is read first: it needs no hub, so its faults show offline too, and before
+	// any model is fetched.
+	local := o.Dataset != "" && isFolder(o.Dataset)
+	if local {
+		if err := s.openAs(ctx, o.Dataset); err != nil {
+			return nil, err
+		}
+	}
 	if s.Demo {
 		s.Why = "asked for"
-		if o.Dataset != "" && !inCatalog(o.Dataset) {
-			return nil, fmt.Errorf("session: the demo runs on its embedded fixtures, which stand in for the catalog's datasets only, not for %s", o.Dataset)
+		if o.Dataset != "" && !local && !inCatalog(o.Dataset) {
+			return nil, fmt.Errorf("session: the demo runs on its embedded fixtures, which stand in for the catalog's datasets only, or on a local folder, not on %s", o.Dataset)
 		}
 	} else if err := s.resolve(ctx, o.Dataset); err != nil {
 		if !errors.Is(err, hub.ErrNetwork) && !errors.Is(err, hub.ErrNotCached) ||
-			o.Model != s.kind.defaultModel || (o.Dataset != "" && !inCatalog(o.Dataset)) {
+			o.Model != s.kind.defaultModel || (o.Dataset != "" && !local && !inCatalog(o.Dataset)) {
 			return nil, err
 		}
 		// The banner says so and why; every notebook cell sets up again, so no notice here.
@@ -151,7 +167,12 @@ func Setup(ctx context.Context, o Options) (*Session, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.ModelDir, s.ModelID, s.datasets = dir, s.kind.demoModel, map[string]*Dataset{}
+		kept := map[string]*Dataset{}
+		if local { // the user's own data stays; the demo model runs on it
+			kept = s.datasets
+			s.userData = o.Dataset
+		}
+		s.ModelDir, s.ModelID, s.datasets = dir, s.kind.demoModel, kept
 	}
 	b, choice, err := backend.Default()
 	if err != nil {
@@ -177,6 +198,12 @@ func (s *Session) resolve(ctx context.Context, dataset string) error {
 	if dataset == "" {
 		return nil
 	}
+	return s.openAs(ctx, dataset)
+}
+
+// openAs opens the session's dataset; for an exercise of one dataset (Sentiment) it is also what
+// the exercise's catalog name returns.
+func (s *Session) openAs(ctx context.Context, dataset string) error {
 	d, err := s.Dataset(ctx, dataset)
 	if err != nil {
 		return err
@@ -213,7 +240,11 @@ func (s *Session) Banner(exercise string) show.Text {
 		if s.Cause != nil && s.causeHint != "" {
 			why += "; " + s.causeHint
 		}
-		line += fmt.Sprintf("\nDEMO (%s): embedded fixtures with a random tiny %s — the numbers below mean nothing.", why, s.kind.name)
+		data := "embedded fixtures"
+		if s.userData != "" {
+			data = "your dataset " + s.userData
+		}
+		line += fmt.Sprintf("\nDEMO (%s): %s with a random tiny %s — the numbers below mean nothing.", why, data, s.kind.name)
 	}
 	return show.Text(line)
 }

@@ -129,7 +129,11 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	show.Show(stdout, s.Table())
 	recordAdaptOptions(run, lrs, dirs)
-	run.Seed("shots and training", s.Effective(adapt.TrainOptions{Seed: *seed}).Seed)
+	seedRan := s.Effective(adapt.TrainOptions{Seed: *seed}).Seed
+	run.Seed("shots and training", seedRan)
+	if s.HeldOut > 0 {
+		run.Seed("held-out split", seedRan)
+	}
 	return o.save(run, "ex3 adapt", stderr)
 }
 

@@ -318,7 +318,7 @@ func TestEx1LocalDatasetAndModel(t *testing.T) {
 		}
 	}
 	if _, stderr, code := runLab(t, "ex1", "--demo", "--dataset", rt); code == 0 || !strings.Contains(stderr, rt) {
-		t.Errorf("--demo with a folder: exit %d, %q", code, stderr)
+		t.Errorf("--demo with a damaged folder: exit %d, %q", code, stderr)
 	}
 }
 
