@@ -234,6 +234,7 @@ func Run(ctx context.Context, s *session.Session, o Options, emit func(...show.R
 	if err != nil {
 		return nil, err
 	}
+	s.Phase("samples and tokens")
 	rows := map[string][]datasets.Row{}
 	for _, split := range Splits {
 		if rows[split], err = ds.Rows(split); err != nil {
@@ -267,6 +268,7 @@ func Run(ctx context.Context, s *session.Session, o Options, emit func(...show.R
 		return nil, err
 	}
 	emit(res.Accuracy(), show.Text("Classification report (test):\n"+report.String()))
+	s.Phase("report")
 	return res, nil
 }
 
@@ -275,6 +277,7 @@ func Run(ctx context.Context, s *session.Session, o Options, emit func(...show.R
 func Baseline(s *session.Session, ds *session.Dataset, m features.Encoder, tok *tokenize.Tokenizer, svc *svm.LinearSVC, batchSize int) (*Result, error) {
 	x, y := map[string]*features.Matrix{}, map[string][]int{}
 	for _, split := range Splits {
+		s.Phase("features " + split)
 		rows, err := ds.Rows(split)
 		if err != nil {
 			return nil, err
@@ -284,6 +287,7 @@ func Baseline(s *session.Session, ds *session.Dataset, m features.Encoder, tok *
 		}
 		y[split] = datasets.Labels(rows)
 	}
+	s.Phase("svm")
 	s.Notef("lab: fitting %s on %d × %d features", svc, x["train"].Rows(), x["train"].Width())
 	return Score(s, ds, svc, x, y)
 }

@@ -222,6 +222,7 @@ func FineTune(ctx context.Context, s *session.Session, o Options) (*FineTuned, e
 	if err != nil {
 		return nil, err
 	}
+	s.Phase("tokenisation")
 	tokenized := map[string][]datasets.Row{}
 	for _, split := range ex1.Splits {
 		rows, err := ds.Rows(split)
@@ -245,6 +246,7 @@ func FineTune(ctx context.Context, s *session.Session, o Options) (*FineTuned, e
 		Backend: s.Backend, Model: TrainModel(m), Args: o.Args, Classes: ds.Classes, Name: method,
 		TrainDataset: tokenized["train"], EvalDataset: tokenized["validation"],
 		Collator: collate.WithPadding{Tokenizer: tok, PadToMultipleOf: 8}, Callbacks: callbacks, Progress: s.Out,
+		Phase: s.Phase,
 	})
 	if err != nil {
 		return nil, err
@@ -257,6 +259,7 @@ func FineTune(ctx context.Context, s *session.Session, o Options) (*FineTuned, e
 	// The best model's predictions (it was loaded at the end): test for the comparison with
 	// Exercise 1, validation for what the export must reproduce.
 	ft.Test = &ex1.Result{Model: method, Classes: ds.Classes, Demo: s.Demo, Trainable: counts.Trainable, Total: counts.Total}
+	s.Phase("prediction")
 	for _, split := range []string{"validation", "test"} {
 		p, _, err := trainer.Predict(tokenized[split])
 		if err != nil {
@@ -266,6 +269,7 @@ func FineTune(ctx context.Context, s *session.Session, o Options) (*FineTuned, e
 			return nil, err
 		}
 	}
+	s.Phase("export")
 	if lora != nil {
 		// The adapter alone (PEFT's files), then merged into the weights: the export is a plain
 		// DistilBertForSequenceClassification or BertForSequenceClassification that any HF code loads.

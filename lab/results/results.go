@@ -25,6 +25,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/go-translab/translab/lab/atomicfile"
@@ -58,6 +59,12 @@ type Run struct {
 	// fill completes the run from whoever made it (a session: backend, model, datasets) when it is
 	// saved, since datasets are opened after the run starts.
 	fill func(*Run) error
+
+	// The phase running now and since when: phases follow one another with no gap, so that
+	// Times adds up to WallSeconds and a class sees where a run's time went.
+	phase      string
+	phaseSince time.Time
+	phaseMu    sync.Mutex
 }
 
 // Backend is the GoMLX backend that actually ran, after any fallback.
@@ -139,15 +146,47 @@ func (r *Run) Time(phase string, d time.Duration) {
 	r.Times[phase] = d.Seconds()
 }
 
+// Phase ends the phase running (its time is added to Times) and starts the named one now. A phase
+// entered again adds to its time, so training interleaved with evaluations sums both. Save ends the
+// last phase; a nil Run ignores the call, so steps may mark phases whether or not a manifest is kept.
+func (r *Run) Phase(name string) { r.PhaseSince(name, time.Now()) }
+
+// PhaseSince is Phase with the new phase starting at t (the setup phase starts with the process).
+func (r *Run) PhaseSince(name string, t time.Time) {
+	if r == nil {
+		return
+	}
+	r.phaseMu.Lock()
+	defer r.phaseMu.Unlock()
+	r.endPhase(t)
+	r.phase, r.phaseSince = name, t
+}
+
+func (r *Run) endPhase(t time.Time) {
+	if r.phase == "" {
+		return
+	}
+	if r.Times == nil {
+		r.Times = map[string]float64{}
+	}
+	r.Times[r.phase] += max(t.Sub(r.phaseSince).Seconds(), 0)
+	r.phase = ""
+}
+
 // Save completes the run (the finish time, and whatever OnSave fills in: the files read are hashed
 // now) and writes it to path atomically: an existing manifest is replaced only by a complete one.
 func (r *Run) Save(path string) error {
+	r.Phase("manifest") // hashing every file read can take a while on a large dataset
 	if r.fill != nil {
 		if err := r.fill(r); err != nil {
 			return fmt.Errorf("results: %s: %w", path, err)
 		}
 	}
-	r.Finished = time.Now().UTC().Truncate(time.Millisecond)
+	finished := time.Now()
+	r.phaseMu.Lock()
+	r.endPhase(finished)
+	r.phaseMu.Unlock()
+	r.Finished = finished.UTC().Truncate(time.Millisecond)
 	r.WallSeconds = math.Round(r.Finished.Sub(r.Started).Seconds()*1000) / 1000
 	raw, err := r.Encode()
 	if err != nil {

@@ -140,3 +140,34 @@ func sampleForFuzz() *Run {
 	r.Datasets = []Source{{ID: "timm/eurosat-rgb", Files: []File{{Path: "a", SHA256: strings.Repeat("1", 64)}}}}
 	return r
 }
+
+func TestPhasesAddUpToTheWallTime(t *testing.T) {
+	r := New("ex2")
+	r.Backend.Config = "go"
+	r.PhaseSince("setup", r.Started)
+	time.Sleep(20 * time.Millisecond)
+	r.Phase("training")
+	time.Sleep(30 * time.Millisecond)
+	r.Phase("evaluation")
+	time.Sleep(10 * time.Millisecond)
+	r.Phase("training") // entered again: its time adds up
+	time.Sleep(30 * time.Millisecond)
+	if err := r.Save(filepath.Join(t.TempDir(), "r.json")); err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, v := range r.Times {
+		sum += v
+	}
+	if math.Abs(sum-r.WallSeconds) > 0.005 {
+		t.Errorf("phases sum to %.4f s, wall %.4f s: %v", sum, r.WallSeconds, r.Times)
+	}
+	if r.Times["training"] < 0.06 || r.Times["evaluation"] < 0.01 || r.Times["setup"] < 0.02 {
+		t.Errorf("times %v: training should hold both of its spells", r.Times)
+	}
+	if _, ok := r.Times["manifest"]; !ok {
+		t.Errorf("Save's own work is not timed: %v", r.Times)
+	}
+	var none *Run
+	none.Phase("training") // a step marks phases whether or not a manifest is kept
+}

@@ -23,8 +23,13 @@ import (
 func (s *Session) Results(exercise string) *results.Run {
 	r := results.New(exercise)
 	r.OnSave(s.describe)
+	s.run = r
 	return r
 }
+
+// Phase marks the start of a phase of the run (features of a split, training, evaluation, export)
+// in the manifest Results made; without one it does nothing, so steps mark phases either way.
+func (s *Session) Phase(name string) { s.run.Phase(name) }
 
 func (s *Session) describe(r *results.Run) error {
 	r.Backend = results.Backend{Config: s.Choice.Config, Description: s.Choice.Description, Reason: s.Choice.Reason}

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/go-translab/translab/lab/results"
 	"io"
 	"os"
 	"path/filepath"
@@ -120,6 +121,7 @@ type Session struct {
 	columns   data.Columns // the Options' column names, "" where the usual one holds
 	// userData is the local folder the demo model runs on, "" when it runs on its own fixtures.
 	userData string
+	run      *results.Run // the manifest Results made, whose phases Phase marks
 }
 
 // Setup makes the session's decisions: the backend, and the real model (and dataset) or the demo.

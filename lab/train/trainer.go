@@ -58,6 +58,9 @@ type Config struct {
 	Progress io.Writer
 	// AfterStep, when set, is called after every optimizer step (the tests use it to kill a run).
 	AfterStep func(epoch, step int)
+	// Phase, when set, is told as the run moves between training steps, evaluations and
+	// checkpoints (a results manifest times each; session.Session.Phase fits).
+	Phase func(name string)
 }
 
 // EvalPrediction is what HF's compute_metrics receives: the logits of every evaluation example
@@ -382,6 +385,7 @@ func (t *Trainer) Train(ctx context.Context) (*History, error) {
 	bar := show.NewProgress(t.Progress, fmt.Sprintf("%s, %d epochs", label, a.NumTrainEpochs), int64((a.NumTrainEpochs-start)*stepsPerEpoch), "steps")
 	defer bar.Done()
 	for epoch := start + 1; epoch <= a.NumTrainEpochs; epoch++ {
+		t.mark("training")
 		order := t.order(epoch)
 		var lossSum, lr float64
 		for b := 0; b < stepsPerEpoch; b++ {
@@ -410,6 +414,7 @@ func (t *Trainer) Train(ctx context.Context) (*History, error) {
 				t.AfterStep(epoch, (epoch-1)*stepsPerEpoch+b+1)
 			}
 		}
+		t.mark("evaluation")
 		evalLoss, scores, err := t.Evaluate()
 		if err != nil {
 			return h, err
@@ -428,6 +433,7 @@ func (t *Trainer) Train(ctx context.Context) (*History, error) {
 				h.Stopped = stop
 			}
 		}
+		t.mark("checkpoints")
 		if err := saveCheckpoint(a.OutputDir, t.Model.Store, trainerState{Epoch: epoch, Step: step, History: h}); err != nil {
 			return h, err
 		}
@@ -439,11 +445,18 @@ func (t *Trainer) Train(ctx context.Context) (*History, error) {
 		}
 	}
 	if a.LoadBestModelAtEnd && h.Best != "" {
+		t.mark("checkpoints")
 		if _, err := loadCheckpoint(h.Best, t.Model.Store); err != nil {
 			return h, err
 		}
 	}
 	return h, nil
+}
+
+func (t *Trainer) mark(phase string) {
+	if t.Phase != nil {
+		t.Phase(phase)
+	}
 }
 
 // Callback is told of every evaluation, as HF's TrainerCallback.on_evaluate; a non-empty answer

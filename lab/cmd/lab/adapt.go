@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-translab/translab/lab/adapt"
 	"github.com/go-translab/translab/lab/results"
@@ -75,6 +74,7 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	l.Phase("shots and features")
 	s, err := adapt.Prepare(ctx, l, d, adapt.Options{Shots: *o.shots, EvalLimit: *o.eval, Seed: *seed})
 	if err != nil {
 		return err
@@ -93,6 +93,7 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	// The learning rates (with the methods that ran at each) and the folders of the fine-tuning methods.
 	lrs, dirs := map[string][]string{}, []string{}
 	for _, m := range todo {
+		l.Phase(m)
 		var r adapt.Result
 		switch m {
 		case "zero-shot":
@@ -125,8 +126,8 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err := recordScores(run, m+"/", map[string]float64{"accuracy": r.Accuracy, "balanced_accuracy": r.BalancedAccuracy}); err != nil {
 			return err
 		}
-		run.Time(m, time.Duration(r.Seconds*float64(time.Second)))
 	}
+	l.Phase("report")
 	show.Show(stdout, s.Table())
 	recordAdaptOptions(run, lrs, dirs)
 	seedRan := s.Effective(adapt.TrainOptions{Seed: *seed}).Seed

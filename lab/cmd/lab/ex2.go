@@ -107,11 +107,12 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *patience == 0 {
 		run.Option("patience", "off")
 	}
+	s.Phase("baseline model")
 	m, err := s.Encoder()
 	if err != nil {
 		return err
 	}
-	baseline, err := ex1.Baseline(s, ds, m, tok, &svm.LinearSVC{}, 32)
+	baseline, err := ex1.Baseline(s, ds, m, tok, &svm.LinearSVC{}, 32) // its phases: features per split, svm
 	if err != nil {
 		return err
 	}
@@ -123,6 +124,7 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	s.Phase("report")
 	show.Show(stdout, ft.History.Table(), ft.History.Curve(), cmp, cm.Table(ex2.ConfusionTitle))
 	abs, _ := filepath.Abs(ft.Exported)
 	fmt.Fprintf(stdout, "best model exported to %s (load it with lab embed --model %s, or transformers' from_pretrained)\n", abs, abs)

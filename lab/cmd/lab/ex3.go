@@ -104,6 +104,7 @@ func runEx3ZeroShot(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	summary := &show.Table{Title: "Zero-shot accuracy", Header: []string{"dataset", "classes", "images", "top-1 %", "top-5 %", "seed lab %"}}
 	for _, n := range names {
+		s.Phase(n + " prompts")
 		d, err := s.Dataset(ctx, n)
 		if err != nil {
 			return err
@@ -118,6 +119,7 @@ func runEx3ZeroShot(ctx context.Context, args []string, stdout, stderr io.Writer
 		if err != nil {
 			return err
 		}
+		s.Phase(n + " images")
 		ev, err := zeroshot.Evaluate(ctx, zs, proc, d, zeroshot.Options{Limit: *o.limit, BatchSize: *o.batch, Cache: true, Progress: s.Out})
 		if err != nil {
 			return err
@@ -125,6 +127,7 @@ func runEx3ZeroShot(ctx context.Context, args []string, stdout, stderr io.Writer
 		if s.ModelID != defaultCLIP {
 			ev.Seed = 0 // the seed lab's accuracies are ViT-B/16's: not a reference for another model
 		}
+		s.Phase("report")
 		cm, err := ev.Confusion()
 		if err != nil {
 			return err

@@ -64,7 +64,7 @@ func (e *exerciseFlags) setup(ctx context.Context, verb string, o session.Option
 	}
 	run := s.Results(verb)
 	run.Started = e.started.UTC().Truncate(time.Millisecond)
-	run.Time("setup", time.Since(e.started))
+	run.PhaseSince("setup", e.started)
 	e.fs.VisitAll(func(f *flag.Flag) { run.Option(f.Name, f.Value.String()) })
 	return s, run, nil
 }

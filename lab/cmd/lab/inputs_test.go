@@ -4,6 +4,7 @@ package main
 // the file, without a panic, and leaves nothing behind (issue 12's table, row by row).
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -378,6 +379,7 @@ func checkManifest(t *testing.T, path, exercise string, metrics ...string) *resu
 			t.Errorf("%s manifest: option %q is %q, the flag's stand-in for %s", exercise, name, v, strings.TrimSpace(line))
 		}
 	}
+	checkPhases(t, run)
 	for _, src := range append([]results.Source{*run.Model}, run.Datasets...) {
 		for _, f := range src.Files {
 			if got, err := results.Hash(f.Path); err != nil || got != f {
@@ -401,4 +403,30 @@ func TestEmbedMaxLengthBound(t *testing.T) {
 		t.Errorf("exit %d, %q", code, stderr)
 	}
 	mustNotExist(t, "embed", filepath.Join(dir, "o.npy"))
+}
+
+// phasesOf are the phases each exercise's manifest must time, beside setup and manifest.
+var phasesOf = map[string][]string{
+	"ex1":           {"samples and tokens", "features train", "features validation", "features test", "svm", "report"},
+	"ex2":           {"tokenisation", "training", "evaluation", "checkpoints", "prediction", "export", "baseline model", "features train", "svm", "report"},
+	"ex3 zero-shot": {"report"},
+	"ex3 adapt":     {"shots and features", "report"},
+}
+
+// checkPhases: a manifest times every phase of its exercise, and the phases add up to the wall
+// time within a second (they follow one another, so only rounding separates them).
+func checkPhases(t *testing.T, run *results.Run) {
+	t.Helper()
+	var sum float64
+	for _, v := range run.Times {
+		sum += v
+	}
+	if math.Abs(sum-run.WallSeconds) > 1 {
+		t.Errorf("%s manifest: phases add up to %.3f s, the wall time is %.3f s: %v", run.Exercise, sum, run.WallSeconds, run.Times)
+	}
+	for _, p := range append([]string{"setup", "manifest"}, phasesOf[run.Exercise]...) {
+		if _, ok := run.Times[p]; !ok {
+			t.Errorf("%s manifest does not time phase %q: %v", run.Exercise, p, run.Times)
+		}
+	}
 }
