@@ -269,7 +269,7 @@ CAPTIONS = [
     "",
     "two blue triangles and one yellow ring",
     "it's a café's menu — naïve résumé",
-    "the quick brown fox jumps over the lazy dog " * 12,  # cut at 77 with EOT kept last
+    "a cat and a dog on a mat in the photo, " * 12,  # cut at 77 with EOT kept last
     "Zürich 1999: 12 photos",
 ]
 
@@ -303,6 +303,7 @@ def clip(tok, vocab_size):
     for i, c in enumerate(CAPTIONS):
         row = tok.encode(c).ids
         if len(row) > 77:
+            assert tok.id_to_token(row[75]).endswith("</w>"), c  # the cut falls between words
             row = row[:76] + [eot]
         assert row[0] == sot and row[-1] == eot
         ids[i, :len(row)] = torch.tensor(row)

@@ -13,22 +13,29 @@ import (
 	"github.com/gomlx/go-huggingface/tokenizers/hftokenizer"
 )
 
-// loadCLIP loads the reference CLIP tokenizer once for all tests (it takes
-// a good part of a second); tests must not change it.
-func loadCLIP(t testing.TB) *Tokenizer {
+// loadCLIP loads the real CLIP tokenizer of the shared reference (the test skips without it).
+func loadCLIP(t testing.TB) *Tokenizer { return loadCLIPFrom(t, reference.Shared(t)) }
+
+// loadCLIPFrom loads a set's CLIP tokenizer once for all tests (it takes a good part of a
+// second); tests must not change it.
+func loadCLIPFrom(t testing.TB, s reference.Set) *Tokenizer {
 	t.Helper()
-	dir := referenceDir(t)
-	clipOnce.Do(func() { clipTok, clipErr = Load(filepath.Join(dir, "clip-tokenizer.json")) })
-	if clipErr != nil {
-		t.Fatal(clipErr)
+	path := s.Path("tokenizers", "clip-tokenizer.json")
+	clipMu.Lock()
+	defer clipMu.Unlock()
+	if clipToks[path] == nil {
+		tok, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clipToks[path] = tok
 	}
-	return clipTok
+	return clipToks[path]
 }
 
 var (
-	clipOnce sync.Once
-	clipTok  *Tokenizer
-	clipErr  error
+	clipMu   sync.Mutex
+	clipToks = map[string]*Tokenizer{}
 )
 
 type clipGolden struct {
@@ -37,12 +44,14 @@ type clipGolden struct {
 	IDs77 []int  `json:"ids77"`
 }
 
-func TestCLIPGoldens(t *testing.T) {
-	tok := loadCLIP(t)
+func TestCLIPGoldens(t *testing.T) { reference.Each(t, testCLIPGoldens) }
+
+func testCLIPGoldens(t *testing.T, s reference.Set) {
+	tok := loadCLIPFrom(t, s)
 	if _, ok := tok.enc.(*pipeline); !ok {
 		t.Fatalf("CLIP runs on %T, not this package's pipeline", tok.enc)
 	}
-	goldens := readJSONL[clipGolden](t, "testdata/clip_goldens.jsonl")
+	goldens := readJSONL[clipGolden](t, goldenSets[s.Name].clip)
 	failed, cut := 0, 0
 	for i, g := range goldens {
 		check := func(what string, got, want []int) {
@@ -69,13 +78,19 @@ func TestCLIPGoldens(t *testing.T) {
 	t.Logf("%d goldens (%d truncated at 77): %d mismatches", len(goldens), cut, failed)
 }
 
-// The reference CLIP inputs were made from captions we do not have, but
-// decoding each row must give a caption that EncodeBatch, padding to 77 with
-// 0 as OpenAI's CLIP does, turns back into exactly that row: SOT first, EOT
-// at the argmax, zeros after, the long caption cut with EOT kept last.
-func TestCLIPReferenceInputs(t *testing.T) {
-	tok := loadCLIP(t)
-	path := filepath.Join(reference.Dir(t, "clip-tiny-random", "inputs"), "input_ids.npy")
+// The shared CLIP inputs were made from captions we do not have (the project's from captions in
+// make_reference.py), but decoding each row must give a caption that EncodeBatch, padding to 77
+// with 0 as OpenAI's CLIP does, turns back into exactly that row: SOT first, EOT at the argmax,
+// zeros after, the long caption cut with EOT kept last.
+func TestCLIPReferenceInputs(t *testing.T) { reference.Each(t, testCLIPReferenceInputs) }
+
+func testCLIPReferenceInputs(t *testing.T, s reference.Set) {
+	tok := loadCLIPFrom(t, s)
+	sot, eot := int64(tok.VocabSize()-2), int64(tok.VocabSize()-1) // CLIP's last two ids
+	if tok.Token(int(sot)) != "<|startoftext|>" || tok.Token(int(eot)) != "<|endoftext|>" {
+		t.Fatalf("the last two ids are %q and %q, not CLIP's SOT and EOT", tok.Token(int(sot)), tok.Token(int(eot)))
+	}
+	path := s.Path("clip-tiny-random", "inputs", "input_ids.npy")
 	a, err := npy.Read(path)
 	if err != nil {
 		t.Fatal(err)
@@ -87,12 +102,12 @@ func TestCLIPReferenceInputs(t *testing.T) {
 	texts := make([]string, rows)
 	for i := range rows {
 		row := a.I64[i*77 : (i+1)*77]
-		eot := slices.Index(row, 49407)
-		if row[0] != 49406 || eot < 1 {
+		end := slices.Index(row, eot)
+		if row[0] != sot || end < 1 {
 			t.Fatalf("row %d does not start with SOT or lacks EOT: %v", i, row)
 		}
-		content := make([]int, 0, eot-1)
-		for _, id := range row[1:eot] {
+		content := make([]int, 0, end-1)
+		for _, id := range row[1:end] {
 			content = append(content, int(id))
 		}
 		texts[i] = tok.Decode(content)

@@ -19,12 +19,22 @@ import (
 // (TestUnicodeProbe checks all of them).
 var knownDifferences = map[rune]string{}
 
-// referenceDir is ../shared/reference/tokenizers, or the test skips naming it.
-func referenceDir(t testing.TB) string { return reference.Dir(t, "tokenizers") }
+// referenceDir is ../shared/reference/tokenizers, the real bert-base-uncased and CLIP
+// vocabularies, or the test skips naming it: the tests that spell out real token ids are held-out
+// checks; the goldens tests run on the project's own tokenizers as well (goldenSets).
+func referenceDir(t testing.TB) string { return reference.Shared(t).Path("tokenizers") }
+
+// goldenSets pairs each copy of the reference tokenizers with the goldens HF's tokenizers engine
+// made from it (goldens/tokenizer/README.md).
+var goldenSets = map[string]struct{ wordpiece, clip string }{
+	"project": {"testdata/project_wordpiece_goldens.jsonl", "testdata/project_clip_goldens.jsonl"},
+	"shared":  {"testdata/bert_uncased_goldens.jsonl", "testdata/clip_goldens.jsonl"},
+}
 
 func loadBERT(t testing.TB) *Tokenizer {
 	t.Helper()
-	tok, err := Load(filepath.Join(referenceDir(t), "bert-base-uncased-tokenizer.json"))
+	s := reference.Shared(t)
+	tok, err := Load(s.Path("tokenizers", s.WordPiece))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,16 +119,24 @@ func checkGoldens(t *testing.T, tok *Tokenizer, goldens []golden) {
 }
 
 func TestBERTGoldens(t *testing.T) {
-	checkGoldens(t, loadBERT(t), readGoldens(t, "testdata/bert_uncased_goldens.jsonl"))
+	reference.Each(t, func(t *testing.T, s reference.Set) {
+		tok, err := Load(s.Path("tokenizers", s.WordPiece))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkGoldens(t, tok, readGoldens(t, goldenSets[s.Name].wordpiece))
+	})
 }
 
 // The vocab.txt fallback must build the very tokenizer tokenizer.json describes.
 func TestBERTVocabTxtGoldens(t *testing.T) {
-	tok, err := Load(filepath.Join(referenceDir(t), "bert-base-uncased-vocab.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkGoldens(t, tok, readGoldens(t, "testdata/bert_uncased_goldens.jsonl"))
+	reference.Each(t, func(t *testing.T, s reference.Set) {
+		tok, err := Load(s.Path("tokenizers", s.WordPieceVocab))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkGoldens(t, tok, readGoldens(t, goldenSets[s.Name].wordpiece))
+	})
 }
 
 func TestSST2Sentence(t *testing.T) {
@@ -417,10 +435,14 @@ func FuzzEncode(f *testing.F) {
 		f.Fatal(err)
 	}
 	toks := []*Tokenizer{tiny, tinyB}
-	// The real tokenizers join in when the reference folder is there.
-	if ref, err := reference.Find("tokenizers"); err == nil {
-		for _, name := range []string{"bert-base-uncased-tokenizer.json", "clip-tokenizer.json"} {
-			tok, err := Load(filepath.Join(ref, name))
+	// The project's tokenizers always, the real ones when the shared reference folder is there.
+	sets := []reference.Set{reference.Project(f)}
+	if s, err := reference.FindShared(); err == nil {
+		sets = append(sets, s)
+	}
+	for _, s := range sets {
+		for _, name := range []string{s.WordPiece, "clip-tokenizer.json"} {
+			tok, err := Load(s.Path("tokenizers", name))
 			if err != nil {
 				f.Fatal(err)
 			}
