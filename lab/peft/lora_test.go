@@ -65,7 +65,7 @@ func forward(t *testing.T, m *clip.Model, ids, pixels *tensors.Tensor) (logits, 
 // TestLoRAParity loads the adapter HF peft saved and compares the adapted CLIP's embeddings, logits,
 // cross-entropy loss and the gradient of every LoRA matrix with peft's.
 func TestLoRAParity(t *testing.T) {
-	ref := reference.Dir(t, "clip-tiny-random")
+	ref := reference.Shared(t).Path("clip-tiny-random")
 	m, err := clip.LoadDir(ref)
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +130,7 @@ func TestLoRAParity(t *testing.T) {
 // TestNewLoRAStartsAtBase: with B at zero the adapted model is the base model, and A has PEFT's
 // kaiming-uniform bound.
 func TestNewLoRAStartsAtBase(t *testing.T) {
-	ref := reference.Dir(t, "clip-tiny-random")
+	ref := reference.Shared(t).Path("clip-tiny-random")
 	m, err := clip.LoadDir(ref)
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +166,7 @@ func TestNewLoRAStartsAtBase(t *testing.T) {
 // TestSaveLoadMerge: an adapter saved by the lab loads back to the same outputs, and merging it into
 // the base weights gives them too.
 func TestSaveLoadMerge(t *testing.T) {
-	ref := reference.Dir(t, "clip-tiny-random")
+	ref := reference.Shared(t).Path("clip-tiny-random")
 	m, err := clip.LoadDir(ref)
 	if err != nil {
 		t.Fatal(err)
@@ -215,7 +215,7 @@ func TestSaveLoadMerge(t *testing.T) {
 // TestLoadLoRAErrors: each bad adapter is refused with an error naming the file and the fault, and
 // the store is left without LoRA matrices.
 func TestLoadLoRAErrors(t *testing.T) {
-	ref := reference.Dir(t, "clip-tiny-random")
+	ref := reference.Shared(t).Path("clip-tiny-random")
 	good, err := os.ReadFile(filepath.Join(golden, ConfigFile))
 	if err != nil {
 		t.Fatal(err)
@@ -290,7 +290,7 @@ func TestLoadLoRAErrors(t *testing.T) {
 // q_lin and v_lin; the head saved whole as modules_to_save) onto the reference tiny DistilBERT and
 // compares the logits with peft's.
 func TestLoRADistilBERTParity(t *testing.T) {
-	ref := reference.Dir(t, "distilbert-tiny-random")
+	ref := reference.Shared(t).Path("distilbert-tiny-random")
 	m, err := distilbert.LoadDir(ref, distilbert.RequireHead)
 	if err != nil {
 		t.Fatal(err)

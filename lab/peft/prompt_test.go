@@ -23,11 +23,11 @@ const coopGolden = "testdata/coop" // made by goldens/peft/coop_golden.py with t
 
 func clipWithTokenizer(t *testing.T) (*clip.Model, *tokenize.Tokenizer) {
 	t.Helper()
-	m, err := clip.LoadDir(reference.Dir(t, "clip-tiny-random"))
+	m, err := clip.LoadDir(reference.Shared(t).Path("clip-tiny-random"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := tokenize.Load(filepath.Join(reference.Dir(t, "tokenizers"), "clip-tokenizer.json"))
+	tok, err := tokenize.Load(filepath.Join(reference.Shared(t).Path("tokenizers"), "clip-tokenizer.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestPromptLearnerParity(t *testing.T) {
 	if err := m.Store.GetVariable(weights.VarPath(ContextName)).SetValue(tensors.FromFlatDataAndDimensions(ctx.F32, ctx.Shape...)); err != nil {
 		t.Fatal(err)
 	}
-	_, pixels := clipInputs(t, reference.Dir(t, "clip-tiny-random"))
+	_, pixels := clipInputs(t, reference.Shared(t).Path("clip-tiny-random"))
 	b, _, err := backend.Default()
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +163,7 @@ func BenchmarkPromptLearnerStep(b *testing.B) {
 	cfg := clip.DefaultConfig()
 	cfg.Vision.NumHiddenLayers = 1 // unused here; keeps the random init quick
 	m := clip.NewRandom(cfg, 1)
-	tok, err := tokenize.Load(filepath.Join(reference.Dir(b, "tokenizers"), "clip-tokenizer.json"))
+	tok, err := tokenize.Load(filepath.Join(reference.Shared(b).Path("tokenizers"), "clip-tokenizer.json"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -103,7 +103,7 @@ func readIDs(t *testing.T, path string) *tensors.Tensor {
 // TestAdamWStepsMatchTorch runs two HF Trainer optimizer steps (clipping, AdamW with HF's
 // grouping, linear schedule) on the reference batch and compares every parameter with PyTorch's.
 func TestAdamWStepsMatchTorch(t *testing.T) {
-	ref := reference.Dir(t, "distilbert-tiny-random")
+	ref := reference.Shared(t).Path("distilbert-tiny-random")
 	meta := readMeta(t)
 	m, err := distilbert.LoadDir(ref, distilbert.RequireHead)
 	if err != nil {

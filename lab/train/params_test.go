@@ -67,7 +67,7 @@ func TestTablesMatchHF(t *testing.T) {
 			if len(hf) == 0 {
 				t.Fatalf("hf_params.json has no %s", name)
 			}
-			tab, err := table(reference.Dir(t, name))
+			tab, err := table(reference.Shared(t).Path(name))
 			if err != nil {
 				t.Fatal(err)
 			}

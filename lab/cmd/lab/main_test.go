@@ -13,7 +13,9 @@ import (
 )
 
 // shared is ../shared/reference/<parts> beside the repository; tests that need it skip, saying so, without it.
-func shared(t *testing.T, parts ...string) string { return reference.Dir(t, parts...) }
+// shared is the held-out ../shared/reference/<parts…> (these tests spell out its checkpoint's sizes
+// and run the real bert-base-uncased tokenizer), skipped when absent.
+func shared(t *testing.T, parts ...string) string { return reference.Shared(t).Path(parts...) }
 
 func runLab(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
