@@ -1,24 +1,36 @@
 """Goldens for the parameter tables (weights.Table) of lab/distilbert and lab/clip: what HF derives
-from module types for the two tiny reference models.
+from module types for the two tiny models of a reference.
 
 For every parameter of DistilBertForSequenceClassification and CLIPModel built from the reference
 configs: its name, shape, the type of the module that owns it (Linear, LayerNorm, Embedding, Conv2d,
 or another class for a bare nn.Parameter) and whether Trainer.get_decay_parameter_names decays it
 (every parameter except those of LayerNorm modules and those whose name contains "bias").
 
+The argument picks the reference: "project" (goldens/reference, the default) or "shared"
+(../shared/reference beside the repository, the held-out check); the golden goes to
+lab/train/testdata/<that name>/hf_params.json.
+
     /usr/bin/python3 -m venv --system-site-packages /tmp/hfvenv   # Debian's python3-torch 1.13
     /tmp/hfvenv/bin/pip install transformers==4.40.2
-    /tmp/hfvenv/bin/python goldens/params/hf_params.py
+    /tmp/hfvenv/bin/python goldens/params/hf_params.py project
+    /tmp/hfvenv/bin/python goldens/params/hf_params.py shared
 """
 import json
 import os
+import sys
 
 import torch
 import transformers
 from transformers import CLIPConfig, CLIPModel, DistilBertConfig, DistilBertForSequenceClassification, Trainer
 
-ref = "/work/shared/reference"
-out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lab", "train", "testdata", "hf_params.json")
+REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+which = sys.argv[1] if len(sys.argv) > 1 else "project"
+roots = {"project": os.path.join(REPO, "goldens", "reference"), "shared": os.path.join(REPO, "..", "shared", "reference")}
+if which not in roots:
+    sys.exit(f"hf_params.py: unknown reference {which!r}: want project or shared")
+ref = roots[which]
+out = os.path.join(REPO, "lab", "train", "testdata", which, "hf_params.json")
+os.makedirs(os.path.dirname(out), exist_ok=True)
 
 
 def describe(model):

@@ -1,16 +1,24 @@
 """Golden for LoRA on DistilBERT sequence classification as HF peft does it (task_type SEQ_CLS:
 LoRA on q_lin and v_lin, the classification head trained whole and saved with the adapter as
-modules_to_save). The reference tiny DistilBERT (../shared/reference/distilbert-tiny-random) is
+modules_to_save). A reference tiny DistilBERT (<reference>/distilbert-tiny-random) is
 wrapped; lora_B and the saved head are set to random values so that both matter; the adapter is
 saved with save_pretrained and the logits of the reference's padded batch are written.
 
-    /opt/pytorch-pypi/bin/pip install peft==0.13.2
-    /opt/pytorch-pypi/bin/python goldens/peft/lora_distilbert_golden.py   # torch 2.15, transformers 4.46.3
+The argument picks the reference: "project" (goldens/reference, the default; what runs on every
+clone) or "shared" (../shared/reference beside the repository, the held-out check).
+The shared goldens were made with torch 2.15 and transformers 4.46.3; the project's with Debian's
+torch 1.13 and transformers 4.40.2:
 
-Writes lab/peft/testdata/lora-distilbert/.
+    /usr/bin/python3 -m venv --system-site-packages /tmp/goldensvenv   # Debian's python3-torch 1.13
+    /tmp/goldensvenv/bin/pip install transformers==4.40.2 safetensors 'numpy<2' accelerate==0.34.2
+    /tmp/goldensvenv/bin/pip install --no-deps peft==0.13.2   # its accelerate>=1 would pull torch 2
+    /tmp/goldensvenv/bin/python goldens/peft/lora_distilbert_golden.py project
+
+Writes lab/peft/testdata/<reference>/lora-distilbert/.
 """
 import json
 import os
+import sys
 
 import numpy as np
 import peft
@@ -19,8 +27,13 @@ import transformers
 from peft import LoraConfig, TaskType, get_peft_model
 from transformers import DistilBertForSequenceClassification
 
-ref = "../shared/reference/distilbert-tiny-random"
-out = "lab/peft/testdata/lora-distilbert"
+os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))  # paths relative to the repository, as PEFT records them
+which = sys.argv[1] if len(sys.argv) > 1 else "project"
+roots = {"project": os.path.join("goldens", "reference"), "shared": os.path.join("..", "shared", "reference")}
+if which not in roots:
+    sys.exit(f"{os.path.basename(__file__)}: unknown reference {which!r}: want project or shared")
+ref = os.path.join(roots[which], "distilbert-tiny-random")
+out = os.path.join("lab", "peft", "testdata", which, "lora-distilbert")
 os.makedirs(out, exist_ok=True)
 
 torch.manual_seed(0)

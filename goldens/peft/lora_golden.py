@@ -1,16 +1,25 @@
-"""Golden for LoRA: HF peft wraps the reference tiny CLIP (../shared/reference/clip-tiny-random) with
+"""Golden for LoRA: HF peft wraps a reference tiny CLIP (<reference>/clip-tiny-random) with
 LoRA on the vision tower's q_proj and v_proj, and computes CLIP's logits, a cross-entropy loss and
 the gradient of every LoRA matrix. lora_B is set to small random values (peft starts it at zero,
 which would hide the adapter path from the forward pass). The adapter is saved with
 save_pretrained, so the Go test also checks that it reads PEFT's own files.
 
-    /opt/pytorch-pypi/bin/pip install peft==0.13.2
-    /opt/pytorch-pypi/bin/python goldens/peft/lora_golden.py   # torch 2.15, transformers 4.46.3
+The argument picks the reference: "project" (goldens/reference, the default; what runs on every
+clone) or "shared" (../shared/reference beside the repository, the held-out check).
+The shared goldens were made with torch 2.15 and transformers 4.46.3; the project's with Debian's
+torch 1.13 and transformers 4.40.2:
 
-Writes lab/peft/testdata/lora/: adapter_config.json, adapter_model.safetensors, and .npy files.
+    /usr/bin/python3 -m venv --system-site-packages /tmp/goldensvenv   # Debian's python3-torch 1.13
+    /tmp/goldensvenv/bin/pip install transformers==4.40.2 safetensors 'numpy<2' accelerate==0.34.2
+    /tmp/goldensvenv/bin/pip install --no-deps peft==0.13.2   # its accelerate>=1 would pull torch 2
+    /tmp/goldensvenv/bin/python goldens/peft/lora_golden.py project
+
+Writes lab/peft/testdata/<reference>/lora/: adapter_config.json, adapter_model.safetensors, and .npy
+files.
 """
 import json
 import os
+import sys
 
 import numpy as np
 import peft
@@ -19,8 +28,13 @@ import transformers
 from peft import LoraConfig, get_peft_model
 from transformers import CLIPModel
 
-ref = "../shared/reference/clip-tiny-random"
-out = "lab/peft/testdata/lora"
+os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))  # paths relative to the repository, as PEFT records them
+which = sys.argv[1] if len(sys.argv) > 1 else "project"
+roots = {"project": os.path.join("goldens", "reference"), "shared": os.path.join("..", "shared", "reference")}
+if which not in roots:
+    sys.exit(f"{os.path.basename(__file__)}: unknown reference {which!r}: want project or shared")
+ref = os.path.join(roots[which], "clip-tiny-random")
+out = os.path.join("lab", "peft", "testdata", which, "lora")
 os.makedirs(out, exist_ok=True)
 
 torch.manual_seed(0)

@@ -1,4 +1,4 @@
-"""Goldens for lab/train: two HF-Trainer optimizer steps on the reference tiny DistilBERT.
+"""Goldens for lab/train: two HF-Trainer optimizer steps on a reference tiny DistilBERT.
 
 What HF's Trainer does per step (transformers 4.40, optim "adamw_torch"): mean cross-entropy,
 backward, clip_grad_norm_(1.0), torch.optim.AdamW with HF's decay grouping, then the linear
@@ -9,10 +9,18 @@ deterministic. The schedule here is warm-up 0, total 4, so step 1 runs at lr 5e-
 word_embeddings is stored as the rows the batch touches (plus row 0, the pad row, which gets
 decay only) and their indices, to keep the files small; every other parameter is stored whole.
 
-    /opt/pyref/bin/python goldens/train/adamw_step.py   # torch 1.13, transformers 4.40.2
+The argument picks the reference: "project" (goldens/reference, the default; what runs on every
+clone) or "shared" (../shared/reference beside the repository, the held-out check). The goldens go to
+lab/train/testdata/<that name>/.
+
+    /usr/bin/python3 -m venv --system-site-packages /tmp/goldensvenv   # Debian's python3-torch 1.13
+    /tmp/goldensvenv/bin/pip install transformers==4.40.2 safetensors 'numpy<2'
+    /tmp/goldensvenv/bin/python goldens/train/adamw_step.py project
+    /tmp/goldensvenv/bin/python goldens/train/adamw_step.py shared
 """
 import json
 import os
+import sys
 
 import numpy as np
 import torch
@@ -22,8 +30,14 @@ from transformers import DistilBertForSequenceClassification, get_linear_schedul
 from transformers.pytorch_utils import ALL_LAYERNORM_LAYERS
 from transformers.trainer_pt_utils import get_parameter_names
 
-ref = "/work/shared/reference/distilbert-tiny-random"
-out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lab", "train", "testdata")
+REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+which = sys.argv[1] if len(sys.argv) > 1 else "project"
+roots = {"project": os.path.join(REPO, "goldens", "reference"), "shared": os.path.join(REPO, "..", "shared", "reference")}
+if which not in roots:
+    sys.exit(f"adamw_step.py: unknown reference {which!r}: want project or shared")
+ref = os.path.join(roots[which], "distilbert-tiny-random")
+out = os.path.join(REPO, "lab", "train", "testdata", which)
+os.makedirs(out, exist_ok=True)
 LR, WD, WARMUP, TOTAL = 5e-5, 0.01, 0, 4
 
 torch.manual_seed(0)

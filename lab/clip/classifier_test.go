@@ -24,7 +24,8 @@ func TestClassifierStartsAtZeroShot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const classes, d = 3, 96
+	const classes = 3
+	d := m.Config.ProjectionDim
 	embeds := make([]float32, classes*d)
 	for c := range classes { // three unit vectors, not axis-aligned
 		var norm float64

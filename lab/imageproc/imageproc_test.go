@@ -14,9 +14,18 @@ import (
 	"github.com/go-translab/translab/lab/npy"
 )
 
-// referenceDir is shared/reference/clip-images beside the repository root (the folder holding
-// go.mod); tests that need it skip when it is absent.
-func referenceDir(t testing.TB) string { return reference.Dir(t, "clip-images") }
+// eachReference runs f on every copy of clip-images: the project's (goldens/reference, 64 px
+// images, crops of 56) and the held-out shared one (224).
+func eachReference(t *testing.T, f func(t *testing.T, ref string)) {
+	reference.Each(t, func(t *testing.T, s reference.Set) { f(t, s.Path("clip-images")) })
+}
+
+// clipAt is DefaultCLIP with its resize and crop at size, the reference's own.
+func clipAt(size int) *Config {
+	c := DefaultCLIP()
+	c.ShortestEdge, c.CropHeight, c.CropWidth = size, size, size
+	return c
+}
 
 func decodeFile(t testing.TB, path string) *RGB {
 	t.Helper()
@@ -49,18 +58,20 @@ func pixelDiff(t testing.TB, got, want *RGB) (maxDiff int, mean float64) {
 	return maxDiff, float64(sum) / float64(len(got.Pix))
 }
 
-func TestNormalizeMatchesReference(t *testing.T) {
-	ref := referenceDir(t)
+func TestNormalizeMatchesReference(t *testing.T) { eachReference(t, testNormalize) }
+
+func testNormalize(t *testing.T, ref string) {
 	want, err := npy.Read(filepath.Join(ref, "pixel_values.npy"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	names, _ := filepath.Glob(filepath.Join(ref, "img[0-9]_*.png"))
-	if len(names) != 4 || fmt.Sprint(want.Shape) != "[4 3 224 224]" {
-		t.Fatalf("reference has %d images and shape %v, want 4 and [4 3 224 224]", len(names), want.Shape)
+	if len(names) != 4 || len(want.Shape) != 4 || want.Shape[0] != 4 || want.Shape[1] != 3 || want.Shape[2] != want.Shape[3] {
+		t.Fatalf("reference has %d images and shape %v, want 4 and [4 3 S S]", len(names), want.Shape)
 	}
-	c := DefaultCLIP()
-	per := 3 * 224 * 224
+	size := want.Shape[2]
+	c := clipAt(size)
+	per := 3 * size * size
 	for i, name := range names {
 		got, err := c.Preprocess(decodeFile(t, name))
 		if err != nil {
@@ -77,8 +88,9 @@ func TestNormalizeMatchesReference(t *testing.T) {
 	}
 }
 
-func TestResizeMatchesReference(t *testing.T) {
-	ref := referenceDir(t)
+func TestResizeMatchesReference(t *testing.T) { eachReference(t, testResize) }
+
+func testResize(t *testing.T, ref string) {
 	want, err := npy.Read(filepath.Join(ref, "pixel_values_resize.npy"))
 	if err != nil {
 		t.Fatal(err)
@@ -86,22 +98,26 @@ func TestResizeMatchesReference(t *testing.T) {
 	all, _ := filepath.Glob(filepath.Join(ref, "resize[0-9]_*.png"))
 	var names []string
 	for _, n := range all {
-		if !strings.HasSuffix(n, "_resized_crop224.png") {
+		if !strings.Contains(n, "_resized_crop") {
 			names = append(names, n)
 		}
 	}
 	if len(names) != 3 {
 		t.Fatalf("found %d resize inputs, want 3", len(names))
 	}
-	c := DefaultCLIP()
-	per := 3 * 224 * 224
+	if len(want.Shape) != 4 || want.Shape[2] != want.Shape[3] {
+		t.Fatalf("pixel_values_resize.npy: shape %v, want [N 3 S S]", want.Shape)
+	}
+	size := want.Shape[2]
+	c := clipAt(size)
+	per := 3 * size * size
 	for i, name := range names {
 		img := decodeFile(t, name)
 		crop, err := c.Transform(img)
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantCrop := decodeFile(t, strings.TrimSuffix(name, ".png")+"_resized_crop224.png")
+		wantCrop := decodeFile(t, strings.TrimSuffix(name, ".png")+fmt.Sprintf("_resized_crop%d.png", size))
 		maxDiff, mean := pixelDiff(t, crop, wantCrop)
 		t.Logf("%s (%d×%d): resize+crop vs PIL max %d, mean %.4f levels", filepath.Base(name), img.Width, img.Height, maxDiff, mean)
 		if maxDiff > 0 {

@@ -2,6 +2,7 @@ package peft
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -22,7 +23,9 @@ import (
 	"github.com/go-translab/translab/lab/weights"
 )
 
-const golden = "testdata/lora" // made by goldens/peft/lora_golden.py with HF peft 0.13.2
+// loraGolden is the adapter HF peft 0.13.2 saved on a reference set's CLIP, with its outputs
+// (goldens/peft/lora_golden.py).
+func loraGolden(s reference.Set) string { return filepath.Join("testdata", s.Name, "lora") }
 
 func readNpy(t *testing.T, path string) *npy.Array {
 	t.Helper()
@@ -33,7 +36,7 @@ func readNpy(t *testing.T, path string) *npy.Array {
 	return a
 }
 
-// clipInputs are the reference's token ids [7,77] and pixel values [4,3,224,224].
+// clipInputs are the reference's token ids [captions, 77] and pixel values [images, 3, size, size].
 func clipInputs(t *testing.T, ref string) (ids, pixels *tensors.Tensor) {
 	idsA := readNpy(t, filepath.Join(ref, "inputs", "input_ids.npy"))
 	ids32 := make([]int32, len(idsA.I64))
@@ -64,8 +67,10 @@ func forward(t *testing.T, m *clip.Model, ids, pixels *tensors.Tensor) (logits, 
 
 // TestLoRAParity loads the adapter HF peft saved and compares the adapted CLIP's embeddings, logits,
 // cross-entropy loss and the gradient of every LoRA matrix with peft's.
-func TestLoRAParity(t *testing.T) {
-	ref := reference.Dir(t, "clip-tiny-random")
+func TestLoRAParity(t *testing.T) { reference.Each(t, loraParity) }
+
+func loraParity(t *testing.T, s reference.Set) {
+	ref, golden := s.Path("clip-tiny-random"), loraGolden(s)
 	m, err := clip.LoadDir(ref)
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +135,7 @@ func TestLoRAParity(t *testing.T) {
 // TestNewLoRAStartsAtBase: with B at zero the adapted model is the base model, and A has PEFT's
 // kaiming-uniform bound.
 func TestNewLoRAStartsAtBase(t *testing.T) {
-	ref := reference.Dir(t, "clip-tiny-random")
+	ref := reference.Project(t).Path("clip-tiny-random")
 	m, err := clip.LoadDir(ref)
 	if err != nil {
 		t.Fatal(err)
@@ -148,13 +153,14 @@ func TestNewLoRAStartsAtBase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bound := 1 / math.Sqrt(192)
+	fanIn := m.Config.Text.HiddenSize
+	bound := 1 / math.Sqrt(float64(fanIn))
 	var maxAbs float64
 	for _, v := range a {
 		maxAbs = math.Max(maxAbs, math.Abs(float64(v)))
 	}
 	if maxAbs > bound || maxAbs < 0.9*bound {
-		t.Errorf("lora_A max |value| %.4f, want just under 1/√192 = %.4f", maxAbs, bound)
+		t.Errorf("lora_A max |value| %.4f, want just under 1/√%d = %.4f", maxAbs, fanIn, bound)
 	}
 	m.Adapter = lora
 	got, _ := forward(t, m, ids, pixels)
@@ -166,7 +172,8 @@ func TestNewLoRAStartsAtBase(t *testing.T) {
 // TestSaveLoadMerge: an adapter saved by the lab loads back to the same outputs, and merging it into
 // the base weights gives them too.
 func TestSaveLoadMerge(t *testing.T) {
-	ref := reference.Dir(t, "clip-tiny-random")
+	s := reference.Project(t)
+	ref, golden := s.Path("clip-tiny-random"), loraGolden(s)
 	m, err := clip.LoadDir(ref)
 	if err != nil {
 		t.Fatal(err)
@@ -215,7 +222,14 @@ func TestSaveLoadMerge(t *testing.T) {
 // TestLoadLoRAErrors: each bad adapter is refused with an error naming the file and the fault, and
 // the store is left without LoRA matrices.
 func TestLoadLoRAErrors(t *testing.T) {
-	ref := reference.Dir(t, "clip-tiny-random")
+	s := reference.Project(t)
+	ref, golden := s.Path("clip-tiny-random"), loraGolden(s)
+	cfg, err := clip.LoadConfig(filepath.Join(ref, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// lora_A of a vision q_proj is [r, hidden]: the golden's r is 4, the edited config's 8.
+	hidden := cfg.Vision.HiddenSize
 	good, err := os.ReadFile(filepath.Join(golden, ConfigFile))
 	if err != nil {
 		t.Fatal(err)
@@ -249,7 +263,7 @@ func TestLoadLoRAErrors(t *testing.T) {
 		{"no targets", edit("target_modules", nil), false, []string{ConfigFile, "target_modules", "missing"}},
 		{"targets match nothing", edit("target_modules", []string{"query"}), false, []string{ConfigFile, "query", "match none"}},
 		{"rank 0", edit("r", 0), false, []string{ConfigFile, "r = 0"}},
-		{"rank differs from the file", edit("r", 8), false, []string{WeightsFile, "lora_A.weight", "[4 128]", "[8 128]"}},
+		{"rank differs from the file", edit("r", 8), false, []string{WeightsFile, "lora_A.weight", fmt.Sprintf("[4 %d]", hidden), fmt.Sprintf("[8 %d]", hidden)}},
 		{"more layers than the file", edit("target_modules", []string{"q_proj", "v_proj"}), false, []string{WeightsFile, "missing", "text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight"}},
 		{"no weights file", good, true, []string{WeightsFile}},
 	}
@@ -289,13 +303,15 @@ func TestLoadLoRAErrors(t *testing.T) {
 // TestLoRADistilBERTParity loads an adapter HF peft trained for sequence classification (LoRA on
 // q_lin and v_lin; the head saved whole as modules_to_save) onto the reference tiny DistilBERT and
 // compares the logits with peft's.
-func TestLoRADistilBERTParity(t *testing.T) {
-	ref := reference.Dir(t, "distilbert-tiny-random")
+func TestLoRADistilBERTParity(t *testing.T) { reference.Each(t, loraDistilBERTParity) }
+
+func loraDistilBERTParity(t *testing.T, s reference.Set) {
+	ref := s.Path("distilbert-tiny-random")
 	m, err := distilbert.LoadDir(ref, distilbert.RequireHead)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join("testdata", "lora-distilbert")
+	dir := filepath.Join("testdata", s.Name, "lora-distilbert")
 	lora, err := LoadLoRA(dir, m.Store, m.Config.Params(true).Linears())
 	if err != nil {
 		t.Fatal(err)

@@ -19,15 +19,17 @@ import (
 	"github.com/go-translab/translab/lab/weights"
 )
 
-const coopGolden = "testdata/coop" // made by goldens/peft/coop_golden.py with torch and HF transformers
+// coopGolden is what goldens/peft/coop_golden.py wrote with torch and HF transformers for a
+// reference set's CLIP and tokenizer.
+func coopGolden(s reference.Set) string { return filepath.Join("testdata", s.Name, "coop") }
 
-func clipWithTokenizer(t *testing.T) (*clip.Model, *tokenize.Tokenizer) {
+func clipWithTokenizer(t *testing.T, s reference.Set) (*clip.Model, *tokenize.Tokenizer) {
 	t.Helper()
-	m, err := clip.LoadDir(reference.Dir(t, "clip-tiny-random"))
+	m, err := clip.LoadDir(s.Path("clip-tiny-random"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := tokenize.Load(filepath.Join(reference.Dir(t, "tokenizers"), "clip-tokenizer.json"))
+	tok, err := tokenize.Load(s.Path("tokenizers", "clip-tokenizer.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,8 +38,11 @@ func clipWithTokenizer(t *testing.T) (*clip.Model, *tokenize.Tokenizer) {
 
 // TestPromptLearnerParity: with the golden's context vectors, the class features, CLIP's logits,
 // the loss and the gradient with respect to the vectors equal those of PyTorch with HF's CLIP.
-func TestPromptLearnerParity(t *testing.T) {
-	m, tok := clipWithTokenizer(t)
+func TestPromptLearnerParity(t *testing.T) { reference.Each(t, promptLearnerParity) }
+
+func promptLearnerParity(t *testing.T, s reference.Set) {
+	m, tok := clipWithTokenizer(t, s)
+	coopGolden := coopGolden(s)
 	var meta struct {
 		Classes []string `json:"classes"`
 		Labels  []int32  `json:"labels"`
@@ -67,7 +72,7 @@ func TestPromptLearnerParity(t *testing.T) {
 			if c >= cols || int64(got[r*cols+c]) != w {
 				t.Fatalf("prompt %d token %d: %v, want %d", r, c, got[r*cols:(r+1)*cols], w)
 			}
-			if w == 49407 {
+			if w == int64(m.Config.Text.EOSTokenID) {
 				break
 			}
 		}
@@ -76,7 +81,7 @@ func TestPromptLearnerParity(t *testing.T) {
 	if err := m.Store.GetVariable(weights.VarPath(ContextName)).SetValue(tensors.FromFlatDataAndDimensions(ctx.F32, ctx.Shape...)); err != nil {
 		t.Fatal(err)
 	}
-	_, pixels := clipInputs(t, reference.Dir(t, "clip-tiny-random"))
+	_, pixels := clipInputs(t, s.Path("clip-tiny-random"))
 	b, _, err := backend.Default()
 	if err != nil {
 		t.Fatal(err)
@@ -105,13 +110,14 @@ func TestPromptLearnerParity(t *testing.T) {
 // TestPromptLearnerStartsAtZeroShot: before training, the learned prompts are the template's, so
 // the class features are the text tower's features of the written prompts.
 func TestPromptLearnerStartsAtZeroShot(t *testing.T) {
-	m, tok := clipWithTokenizer(t)
+	s := reference.Project(t)
+	m, tok := clipWithTokenizer(t, s)
 	classes := []string{"forest", "annual crop land", "lake or sea"}
 	p, err := NewPromptLearner(m, tok, classes, "a centered satellite photo of {}.")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Context != 5 || p.Init != "a centered satellite photo of" {
+	if p.Context != 5 || p.Init != "a centered satellite photo of" { // one token a word in the project's vocabulary
 		t.Fatalf("context %d %q", p.Context, p.Init)
 	}
 	b, _, err := backend.Default()
@@ -134,7 +140,7 @@ func TestPromptLearnerStartsAtZeroShot(t *testing.T) {
 		t.Errorf("class features at initialisation differ from the written prompts' by %.3g", e)
 	}
 	for _, bad := range []string{"{} in a photo.", "a photo of a class.", "a {} of {}."} {
-		m2, _ := clipWithTokenizer(t)
+		m2, _ := clipWithTokenizer(t, s)
 		if _, err := NewPromptLearner(m2, tok, classes, bad); err == nil || !strings.Contains(err.Error(), "template") {
 			t.Errorf("template %q: error %v", bad, err)
 		}
@@ -163,7 +169,8 @@ func BenchmarkPromptLearnerStep(b *testing.B) {
 	cfg := clip.DefaultConfig()
 	cfg.Vision.NumHiddenLayers = 1 // unused here; keeps the random init quick
 	m := clip.NewRandom(cfg, 1)
-	tok, err := tokenize.Load(filepath.Join(reference.Dir(b, "tokenizers"), "clip-tokenizer.json"))
+	// The project's BPE vocabulary is smaller than CLIP's, so its ids index the full-size table.
+	tok, err := tokenize.Load(reference.Project(b).Path("tokenizers", "clip-tokenizer.json"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,22 +13,26 @@ import (
 	"github.com/gomlx/go-huggingface/tokenizers/hftokenizer"
 )
 
-// loadCLIP loads the reference CLIP tokenizer once for all tests (it takes
-// a good part of a second); tests must not change it.
-func loadCLIP(t testing.TB) *Tokenizer {
+// loadCLIPFrom loads a set's CLIP tokenizer once for all tests (it takes a good part of a
+// second); tests must not change it.
+func loadCLIPFrom(t testing.TB, s reference.Set) *Tokenizer {
 	t.Helper()
-	dir := referenceDir(t)
-	clipOnce.Do(func() { clipTok, clipErr = Load(filepath.Join(dir, "clip-tokenizer.json")) })
-	if clipErr != nil {
-		t.Fatal(clipErr)
+	path := s.Path("tokenizers", "clip-tokenizer.json")
+	clipMu.Lock()
+	defer clipMu.Unlock()
+	if clipToks[path] == nil {
+		tok, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clipToks[path] = tok
 	}
-	return clipTok
+	return clipToks[path]
 }
 
 var (
-	clipOnce sync.Once
-	clipTok  *Tokenizer
-	clipErr  error
+	clipMu   sync.Mutex
+	clipToks = map[string]*Tokenizer{}
 )
 
 type clipGolden struct {
@@ -37,12 +41,14 @@ type clipGolden struct {
 	IDs77 []int  `json:"ids77"`
 }
 
-func TestCLIPGoldens(t *testing.T) {
-	tok := loadCLIP(t)
+func TestCLIPGoldens(t *testing.T) { reference.Each(t, testCLIPGoldens) }
+
+func testCLIPGoldens(t *testing.T, s reference.Set) {
+	tok := loadCLIPFrom(t, s)
 	if _, ok := tok.enc.(*pipeline); !ok {
 		t.Fatalf("CLIP runs on %T, not this package's pipeline", tok.enc)
 	}
-	goldens := readJSONL[clipGolden](t, "testdata/clip_goldens.jsonl")
+	goldens := readJSONL[clipGolden](t, goldenSets[s.Name].clip)
 	failed, cut := 0, 0
 	for i, g := range goldens {
 		check := func(what string, got, want []int) {
@@ -69,13 +75,19 @@ func TestCLIPGoldens(t *testing.T) {
 	t.Logf("%d goldens (%d truncated at 77): %d mismatches", len(goldens), cut, failed)
 }
 
-// The reference CLIP inputs were made from captions we do not have, but
-// decoding each row must give a caption that EncodeBatch, padding to 77 with
-// 0 as OpenAI's CLIP does, turns back into exactly that row: SOT first, EOT
-// at the argmax, zeros after, the long caption cut with EOT kept last.
-func TestCLIPReferenceInputs(t *testing.T) {
-	tok := loadCLIP(t)
-	path := filepath.Join(reference.Dir(t, "clip-tiny-random", "inputs"), "input_ids.npy")
+// The shared CLIP inputs were made from captions we do not have (the project's from captions in
+// make_reference.py), but decoding each row must give a caption that EncodeBatch, padding to 77
+// with 0 as OpenAI's CLIP does, turns back into exactly that row: SOT first, EOT at the argmax,
+// zeros after, the long caption cut with EOT kept last.
+func TestCLIPReferenceInputs(t *testing.T) { reference.Each(t, testCLIPReferenceInputs) }
+
+func testCLIPReferenceInputs(t *testing.T, s reference.Set) {
+	tok := loadCLIPFrom(t, s)
+	sot, eot := int64(tok.VocabSize()-2), int64(tok.VocabSize()-1) // CLIP's last two ids
+	if tok.Token(int(sot)) != "<|startoftext|>" || tok.Token(int(eot)) != "<|endoftext|>" {
+		t.Fatalf("the last two ids are %q and %q, not CLIP's SOT and EOT", tok.Token(int(sot)), tok.Token(int(eot)))
+	}
+	path := s.Path("clip-tiny-random", "inputs", "input_ids.npy")
 	a, err := npy.Read(path)
 	if err != nil {
 		t.Fatal(err)
@@ -87,12 +99,12 @@ func TestCLIPReferenceInputs(t *testing.T) {
 	texts := make([]string, rows)
 	for i := range rows {
 		row := a.I64[i*77 : (i+1)*77]
-		eot := slices.Index(row, 49407)
-		if row[0] != 49406 || eot < 1 {
+		end := slices.Index(row, eot)
+		if row[0] != sot || end < 1 {
 			t.Fatalf("row %d does not start with SOT or lacks EOT: %v", i, row)
 		}
-		content := make([]int, 0, eot-1)
-		for _, id := range row[1:eot] {
+		content := make([]int, 0, end-1)
+		for _, id := range row[1:end] {
 			content = append(content, int(id))
 		}
 		texts[i] = tok.Decode(content)
@@ -116,11 +128,19 @@ func TestCLIPReferenceInputs(t *testing.T) {
 	}
 }
 
-func TestCLIPDecodeAndPadding(t *testing.T) {
-	tok := loadCLIP(t)
-	if got := tok.Encode("a photo of a cat."); !slices.Equal(got, []int{49406, 320, 1125, 539, 320, 2368, 269, 49407}) {
-		t.Errorf("Encode = %v", got)
+func TestCLIPDecodeAndPadding(t *testing.T) { reference.Each(t, testCLIPDecodeAndPadding) }
+
+func testCLIPDecodeAndPadding(t *testing.T, s reference.Set) {
+	tok := loadCLIPFrom(t, s)
+	// "a photo of a cat." and "a cat" as HF's CLIPTokenizerFast encodes them with each set's vocabulary.
+	want := map[string]struct{ photo, cat []int }{
+		"project": {[]int{1409, 320, 552, 527, 320, 616, 269, 1410}, []int{1409, 320, 616, 1410}},
+		"shared":  {[]int{49406, 320, 1125, 539, 320, 2368, 269, 49407}, []int{49406, 320, 2368, 49407}},
+	}[s.Name]
+	if got := tok.Encode("a photo of a cat."); !slices.Equal(got, want.photo) {
+		t.Errorf("Encode = %v, want %v", got, want.photo)
 	}
+	sot, eot := want.photo[0], want.photo[len(want.photo)-1]
 	// transformers' CLIPTokenizerFast.decode: "</w>" → " ", then strip.
 	for text, want := range map[string]string{
 		"a photo of a cat.":          "a photo of a cat .",
@@ -137,7 +157,7 @@ func TestCLIPDecodeAndPadding(t *testing.T) {
 	}
 	// Beside a tokenizer_config.json, the pad token is the hub's
 	// <|endoftext|>; Options.PadID overrides it per batch.
-	content, err := os.ReadFile(filepath.Join(referenceDir(t), "clip-tokenizer.json"))
+	content, err := os.ReadFile(s.Path("tokenizers", "clip-tokenizer.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,22 +174,22 @@ func TestCLIPDecodeAndPadding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if hub.PadID() != 49407 || hub.MaxLength() != 77 {
-		t.Errorf("with the config: PadID %d MaxLength %d, want 49407 and 77", hub.PadID(), hub.MaxLength())
+	if hub.PadID() != eot || hub.MaxLength() != 77 {
+		t.Errorf("with the config: PadID %d MaxLength %d, want %d and 77", hub.PadID(), hub.MaxLength(), eot)
 	}
 	texts := []string{"a photo of a dog.", "a cat", strings.Repeat("cat ", 100)}
 	for _, c := range []struct {
 		pad  *int
 		want int
-	}{{nil, 49407}, {new(0), 0}} {
+	}{{nil, eot}, {new(0), 0}} {
 		b, err := hub.EncodeBatch(texts, Options{Pad: PadFixed, PadID: c.pad})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := b.IDs[1]; len(got) != 77 || !slices.Equal(got[:4], []int{49406, 320, 2368, 49407}) || got[4] != c.want || got[76] != c.want {
+		if got := b.IDs[1]; len(got) != 77 || !slices.Equal(got[:4], want.cat) || got[4] != c.want || got[76] != c.want {
 			t.Errorf("PadID %v: row %v", c.pad, got)
 		}
-		if got := b.IDs[2]; got[0] != 49406 || got[76] != 49407 || b.Lengths[2] != 77 || slices.Contains(b.Mask[2], 0) {
+		if got := b.IDs[2]; got[0] != sot || got[76] != eot || b.Lengths[2] != 77 || slices.Contains(b.Mask[2], 0) {
 			t.Errorf("long caption: %v", got)
 		}
 	}

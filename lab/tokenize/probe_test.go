@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/go-translab/translab/lab/reference"
 )
 
 // TestUnicodeProbe compares the BERT normalizer and pre-tokenizer with the
@@ -22,7 +24,7 @@ import (
 func TestUnicodeProbe(t *testing.T) {
 	path := os.Getenv("TRANSLAB_UNICODE_PROBE")
 	if path == "" {
-		t.Skip("set TRANSLAB_UNICODE_PROBE to the output of goldens/tokenizer/probe_unicode.js")
+		t.Skip("opt-in probe, not a parity test: set TRANSLAB_UNICODE_PROBE to the output of goldens/tokenizer/probe_unicode.js (tens of MB, made on demand)")
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -84,9 +86,9 @@ func TestUnicodeProbe(t *testing.T) {
 func TestCLIPUnicodeProbe(t *testing.T) {
 	path := os.Getenv("TRANSLAB_CLIP_PROBE")
 	if path == "" {
-		t.Skip("set TRANSLAB_CLIP_PROBE to the output of goldens/tokenizer/probe_clip.js")
+		t.Skip("opt-in probe, not a parity test: set TRANSLAB_CLIP_PROBE to the output of goldens/tokenizer/probe_clip.js (~100 MB, made on demand)")
 	}
-	tok := loadCLIP(t)
+	tok := loadCLIPFrom(t, reference.Shared(t)) // the tokenizer the probe's ids were made with
 	nfc := unicodeNormalizer{norm.NFC}
 	f, err := os.Open(path)
 	if err != nil {

@@ -19,12 +19,18 @@ import (
 // (TestUnicodeProbe checks all of them).
 var knownDifferences = map[rune]string{}
 
-// referenceDir is ../shared/reference/tokenizers, or the test skips naming it.
-func referenceDir(t testing.TB) string { return reference.Dir(t, "tokenizers") }
+// goldenSets pairs each copy of the reference tokenizers with the goldens HF's tokenizers engine
+// made from it (goldens/tokenizer/README.md).
+var goldenSets = map[string]struct{ wordpiece, clip string }{
+	"project": {"testdata/project_wordpiece_goldens.jsonl", "testdata/project_clip_goldens.jsonl"},
+	"shared":  {"testdata/bert_uncased_goldens.jsonl", "testdata/clip_goldens.jsonl"},
+}
 
-func loadBERT(t testing.TB) *Tokenizer {
+// loadBERT loads a set's uncased WordPiece tokenizer: the project's follows BERT's layout ([PAD] 0,
+// [UNK] 100, [CLS] 101, [SEP] 102, [MASK] 103) with its own, smaller vocabulary.
+func loadBERT(t testing.TB, s reference.Set) *Tokenizer {
 	t.Helper()
-	tok, err := Load(filepath.Join(referenceDir(t), "bert-base-uncased-tokenizer.json"))
+	tok, err := Load(s.Path("tokenizers", s.WordPiece))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,31 +115,48 @@ func checkGoldens(t *testing.T, tok *Tokenizer, goldens []golden) {
 }
 
 func TestBERTGoldens(t *testing.T) {
-	checkGoldens(t, loadBERT(t), readGoldens(t, "testdata/bert_uncased_goldens.jsonl"))
+	reference.Each(t, func(t *testing.T, s reference.Set) {
+		tok, err := Load(s.Path("tokenizers", s.WordPiece))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkGoldens(t, tok, readGoldens(t, goldenSets[s.Name].wordpiece))
+	})
 }
 
 // The vocab.txt fallback must build the very tokenizer tokenizer.json describes.
 func TestBERTVocabTxtGoldens(t *testing.T) {
-	tok, err := Load(filepath.Join(referenceDir(t), "bert-base-uncased-vocab.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkGoldens(t, tok, readGoldens(t, "testdata/bert_uncased_goldens.jsonl"))
+	reference.Each(t, func(t *testing.T, s reference.Set) {
+		tok, err := Load(s.Path("tokenizers", s.WordPieceVocab))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkGoldens(t, tok, readGoldens(t, goldenSets[s.Name].wordpiece))
+	})
 }
 
+// TestSST2Sentence: an SST-2 sentence as HF's tokenizers encodes it with each set's vocabulary (the
+// project's splits "like" into l ##i ##ke).
 func TestSST2Sentence(t *testing.T) {
-	tok := loadBERT(t)
-	got := tok.Encode("the story , like life , refuses to be simple , and the result is a compelling slice of awkward emotions .")
-	want := []int{101, 1996, 2466, 1010, 2066, 2166, 1010, 10220, 2000, 2022, 3722, 1010, 1998, 1996, 2765, 2003, 1037, 17075, 14704, 1997, 9596, 6699, 1012, 102}
-	if !slices.Equal(got, want) {
-		t.Fatalf("got %v\nwant %v", got, want)
+	wants := map[string][]int{
+		"project": {101, 932, 1135, 115, 153, 550, 1289, 1060, 115, 1156, 948, 1510, 1178, 115, 1000, 932, 1142, 998, 142, 1193, 1215, 916, 1023, 1130, 117, 102},
+		"shared":  {101, 1996, 2466, 1010, 2066, 2166, 1010, 10220, 2000, 2022, 3722, 1010, 1998, 1996, 2765, 2003, 1037, 17075, 14704, 1997, 9596, 6699, 1012, 102},
 	}
+	reference.Each(t, func(t *testing.T, s reference.Set) {
+		got := loadBERT(t, s).Encode("the story , like life , refuses to be simple , and the result is a compelling slice of awkward emotions .")
+		if want := wants[s.Name]; !slices.Equal(got, want) {
+			t.Fatalf("got %v\nwant %v", got, want)
+		}
+	})
 }
 
-func TestAccessors(t *testing.T) {
-	tok := loadBERT(t)
-	if tok.VocabSize() != 30522 || tok.PadID() != 0 || tok.MaxLength() != 512 {
-		t.Errorf("VocabSize %d PadID %d MaxLength %d, want 30522 0 512", tok.VocabSize(), tok.PadID(), tok.MaxLength())
+func TestAccessors(t *testing.T) { reference.Each(t, testAccessors) }
+
+func testAccessors(t *testing.T, s reference.Set) {
+	tok := loadBERT(t, s)
+	vocab := map[string]int{"project": 1604, "shared": 30522}[s.Name]
+	if tok.VocabSize() != vocab || tok.PadID() != 0 || tok.MaxLength() != 512 {
+		t.Errorf("VocabSize %d PadID %d MaxLength %d, want %d 0 512", tok.VocabSize(), tok.PadID(), tok.MaxLength(), vocab)
 	}
 	if id, ok := tok.ID("[SEP]"); !ok || id != 102 || tok.Token(102) != "[SEP]" {
 		t.Errorf("ID([SEP]) = %d, %v; Token(102) = %q", id, ok, tok.Token(102))
@@ -148,8 +171,10 @@ func TestAccessors(t *testing.T) {
 	}
 }
 
-func TestEncodeBatch(t *testing.T) {
-	tok := loadBERT(t)
+func TestEncodeBatch(t *testing.T) { reference.Each(t, testEncodeBatch) }
+
+func testEncodeBatch(t *testing.T, s reference.Set) {
+	tok := loadBERT(t, s)
 	texts := []string{"a long sentence about a film", "short", ""}
 	b, err := tok.EncodeBatch(texts, Options{})
 	if err != nil {
@@ -215,8 +240,10 @@ func TestEncodeBatch(t *testing.T) {
 
 // Pad is what a data collator uses: rows encoded once (e.g. by datasets.Map)
 // padded per batch, to the longest or to a multiple of 8, never truncated.
-func TestPadEncodedRows(t *testing.T) {
-	tok := loadBERT(t)
+func TestPadEncodedRows(t *testing.T) { reference.Each(t, testPadEncodedRows) }
+
+func testPadEncodedRows(t *testing.T, s reference.Set) {
+	tok := loadBERT(t, s)
 	texts := []string{"a long sentence about a film", "short"}
 	enc, err := tok.EncodeBatch(texts, Options{Pad: PadNone})
 	if err != nil {
@@ -417,10 +444,14 @@ func FuzzEncode(f *testing.F) {
 		f.Fatal(err)
 	}
 	toks := []*Tokenizer{tiny, tinyB}
-	// The real tokenizers join in when the reference folder is there.
-	if ref, err := reference.Find("tokenizers"); err == nil {
-		for _, name := range []string{"bert-base-uncased-tokenizer.json", "clip-tokenizer.json"} {
-			tok, err := Load(filepath.Join(ref, name))
+	// The project's tokenizers always, the real ones when the shared reference folder is there.
+	sets := []reference.Set{reference.Project(f)}
+	if s, err := reference.FindShared(); err == nil {
+		sets = append(sets, s)
+	}
+	for _, s := range sets {
+		for _, name := range []string{s.WordPiece, "clip-tokenizer.json"} {
+			tok, err := Load(s.Path("tokenizers", name))
 			if err != nil {
 				f.Fatal(err)
 			}

@@ -23,7 +23,8 @@ import (
 
 const wordEmb = "distilbert.embeddings.word_embeddings.weight"
 
-// goldenMeta is testdata/adamw_steps.json, written by goldens/train/adamw_step.py.
+// goldenMeta is testdata/<set>/adamw_steps.json, written by goldens/train/adamw_step.py from that
+// reference set's DistilBERT.
 type goldenMeta struct {
 	Torch, Transformers string
 	LR                  float64  `json:"lr"`
@@ -44,9 +45,9 @@ type goldenMeta struct {
 	} `json:"schedule"`
 }
 
-func readMeta(t *testing.T) goldenMeta {
+func readMeta(t *testing.T, set string) goldenMeta {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "adamw_steps.json"))
+	raw, err := os.ReadFile(filepath.Join("testdata", set, "adamw_steps.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func readMeta(t *testing.T) goldenMeta {
 }
 
 func TestLinearScheduleMatchesHF(t *testing.T) {
-	s := readMeta(t).Schedule
+	s := readMeta(t, "project").Schedule
 	if len(s.Values) == 0 {
 		t.Fatal("adamw_steps.json holds no schedule values")
 	}
@@ -71,7 +72,7 @@ func TestLinearScheduleMatchesHF(t *testing.T) {
 }
 
 func TestDecaysMatchesHFGrouping(t *testing.T) {
-	meta := readMeta(t)
+	meta := readMeta(t, "project")
 	cfg := distilbert.DefaultConfig()
 	cfg.NLayers = 2
 	table := cfg.Params(true)
@@ -102,9 +103,12 @@ func readIDs(t *testing.T, path string) *tensors.Tensor {
 
 // TestAdamWStepsMatchTorch runs two HF Trainer optimizer steps (clipping, AdamW with HF's
 // grouping, linear schedule) on the reference batch and compares every parameter with PyTorch's.
-func TestAdamWStepsMatchTorch(t *testing.T) {
-	ref := reference.Dir(t, "distilbert-tiny-random")
-	meta := readMeta(t)
+func TestAdamWStepsMatchTorch(t *testing.T) { reference.Each(t, adamWStepsMatchTorch) }
+
+func adamWStepsMatchTorch(t *testing.T, set reference.Set) {
+	ref := set.Path("distilbert-tiny-random")
+	golden := filepath.Join("testdata", set.Name)
+	meta := readMeta(t, set.Name)
 	m, err := distilbert.LoadDir(ref, distilbert.RequireHead)
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +154,7 @@ func TestAdamWStepsMatchTorch(t *testing.T) {
 			t.Errorf("%s: %.9g, torch %.9g", name("lr"), got, want.LR)
 		}
 		lrSum += want.LR
-		compareParams(t, m.Store, opt.Names(), filepath.Join("testdata", fmt.Sprintf("adamw_step%d.safetensors", s+1)), s+1, lrSum)
+		compareParams(t, m.Store, opt.Names(), filepath.Join(golden, fmt.Sprintf("adamw_step%d.safetensors", s+1)), s+1, lrSum)
 
 		// Rows the batch never touches get only the decoupled decay, bit for bit as torch's
 		// p.mul_(1 − lr·wd) in float32: Adam's update of a zero-gradient row is 0 while its m is 0.
@@ -161,7 +165,7 @@ func TestAdamWStepsMatchTorch(t *testing.T) {
 		}
 		decayed = next
 		got := tensors.MustCopyFlatData[float32](m.Store.GetVariable(weights.VarPath(wordEmb)).MustValue())
-		touched := touchedRows(t, filepath.Join("testdata", "adamw_step1.safetensors"))
+		touched := touchedRows(t, filepath.Join(golden, "adamw_step1.safetensors"))
 		dim := m.Config.Dim
 		bad := 0
 		for row := 0; row < m.Config.VocabSize; row++ {

@@ -17,8 +17,8 @@ import (
 	"github.com/go-translab/translab/lab/weights"
 )
 
-// hfParam is one parameter of testdata/hf_params.json, written by goldens/params/hf_params.py
-// from HF's models built on the reference configs.
+// hfParam is one parameter of testdata/<set>/hf_params.json, written by goldens/params/hf_params.py
+// from HF's models built on that reference set's configs.
 type hfParam struct {
 	Name   string `json:"name"`
 	Shape  []int  `json:"shape"`
@@ -34,8 +34,10 @@ var hfModules = map[string]weights.Module{
 
 // TestTablesMatchHF: the parameter tables of both reference models have HF's names and shapes, the
 // module kinds HF's modules have, and Decays groups them as HF's Trainer does.
-func TestTablesMatchHF(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "hf_params.json"))
+func TestTablesMatchHF(t *testing.T) { reference.Each(t, tablesMatchHF) }
+
+func tablesMatchHF(t *testing.T, set reference.Set) {
+	raw, err := os.ReadFile(filepath.Join("testdata", set.Name, "hf_params.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +69,7 @@ func TestTablesMatchHF(t *testing.T) {
 			if len(hf) == 0 {
 				t.Fatalf("hf_params.json has no %s", name)
 			}
-			tab, err := table(reference.Dir(t, name))
+			tab, err := table(set.Path(name))
 			if err != nil {
 				t.Fatal(err)
 			}

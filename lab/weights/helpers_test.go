@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/go-translab/translab/lab/reference"
 )
 
 // rawTensor is a tensor for building files by hand, bypassing Write, so the
@@ -65,7 +63,3 @@ func le32f(vs ...float32) []byte {
 	}
 	return b
 }
-
-// referenceDir finds ../shared/reference relative to the repository root
-// (the first ancestor holding go.mod), skipping the test when absent.
-func referenceDir(t *testing.T) string { return reference.Dir(t) }

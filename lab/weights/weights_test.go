@@ -3,6 +3,8 @@ package weights
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,6 +15,8 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/go-translab/translab/lab/reference"
 )
 
 func sameBits(a, b []float32) bool {
@@ -221,53 +225,81 @@ func TestHalfPrecisionFile(t *testing.T) {
 	}
 }
 
+// TestReferenceDistilBERT reads the reference DistilBERT checkpoints: tensor names, dtypes and
+// shapes as their config.json gives them, and first values as decoded independently of this package
+// (Python struct.unpack '<I' on the raw bytes).
 func TestReferenceDistilBERT(t *testing.T) {
-	path := filepath.Join(referenceDir(t), "distilbert-tiny-random", "model.safetensors")
-	f, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
+	firstBits := map[string]map[string][]uint32{
+		"project": {
+			"classifier.bias": {1034180935, 1038859067, 3180017562},
+			"distilbert.embeddings.word_embeddings.weight": {3182127219, 1036622797, 1041817934},
+		},
+		"shared": {
+			"classifier.bias": {1028305319, 3188773842, 3167882106},
+			"distilbert.embeddings.word_embeddings.weight": {3209819222, 1053462571, 1063657182},
+		},
 	}
-	defer f.Close()
-	if n := len(f.Names()); n != 40 {
-		t.Errorf("%d tensors, want 40", n)
-	}
-	if f.Metadata()["format"] != "pt" {
-		t.Errorf("metadata %v", f.Metadata())
-	}
-	for name, shape := range map[string][]int{
-		"distilbert.embeddings.word_embeddings.weight":     {30522, 64},
-		"distilbert.embeddings.position_embeddings.weight": {128, 64},
-		"distilbert.transformer.layer.1.ffn.lin1.weight":   {192, 64},
-		"classifier.weight": {3, 64},
-		"classifier.bias":   {3},
-	} {
-		info, ok := f.Info(name)
-		if !ok || info.DType != "F32" || !slices.Equal(info.Shape, shape) {
-			t.Errorf("Info(%q) = %+v, %v; want F32 %v", name, info, ok, shape)
+	reference.Each(t, func(t *testing.T, s reference.Set) {
+		dir := s.Path("distilbert-tiny-random")
+		var cfg struct {
+			Vocab     int               `json:"vocab_size"`
+			Dim       int               `json:"dim"`
+			Hidden    int               `json:"hidden_dim"`
+			Positions int               `json:"max_position_embeddings"`
+			Layers    int               `json:"n_layers"`
+			Labels    map[string]string `json:"id2label"`
 		}
-	}
-	// First values as decoded independently (Python struct.unpack '<I').
-	for name, bits := range map[string][]uint32{
-		"classifier.bias": {1028305319, 3188773842, 3167882106},
-		"distilbert.embeddings.word_embeddings.weight": {3209819222, 1053462571, 1063657182},
-	} {
-		got, err := f.Float32s(name)
+		raw, err := os.ReadFile(filepath.Join(dir, "config.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, b := range bits {
-			if math.Float32bits(got[i]) != b {
-				t.Errorf("%s[%d] = %v (bits %d), want bits %d", name, i, got[i], math.Float32bits(got[i]), b)
+		if err := json.Unmarshal(raw, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		f, err := Open(filepath.Join(dir, "model.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		// Embeddings (word, position, LayerNorm ×2), 16 per layer, pre_classifier and classifier (×2 each).
+		if n, want := len(f.Names()), 4+16*cfg.Layers+4; n != want {
+			t.Errorf("%d tensors, want %d", n, want)
+		}
+		if f.Metadata()["format"] != "pt" {
+			t.Errorf("metadata %v", f.Metadata())
+		}
+		last := fmt.Sprintf("distilbert.transformer.layer.%d.ffn.lin1.weight", cfg.Layers-1)
+		for name, shape := range map[string][]int{
+			"distilbert.embeddings.word_embeddings.weight":     {cfg.Vocab, cfg.Dim},
+			"distilbert.embeddings.position_embeddings.weight": {cfg.Positions, cfg.Dim},
+			last:                {cfg.Hidden, cfg.Dim},
+			"classifier.weight": {len(cfg.Labels), cfg.Dim},
+			"classifier.bias":   {len(cfg.Labels)},
+		} {
+			info, ok := f.Info(name)
+			if !ok || info.DType != "F32" || !slices.Equal(info.Shape, shape) {
+				t.Errorf("Info(%q) = %+v, %v; want F32 %v", name, info, ok, shape)
 			}
 		}
-	}
-	tt, err := f.Tensor("distilbert.embeddings.word_embeddings.weight")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(tt.Shape().Dimensions, []int{30522, 64}) || tt.Shape().DType != dtypes.Float32 {
-		t.Errorf("tensor shape %s", tt.Shape())
-	}
+		for name, bits := range firstBits[s.Name] {
+			got, err := f.Float32s(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, b := range bits {
+				if math.Float32bits(got[i]) != b {
+					t.Errorf("%s[%d] = %v (bits %d), want bits %d", name, i, got[i], math.Float32bits(got[i]), b)
+				}
+			}
+		}
+		tt, err := f.Tensor("distilbert.embeddings.word_embeddings.weight")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(tt.Shape().Dimensions, []int{cfg.Vocab, cfg.Dim}) || tt.Shape().DType != dtypes.Float32 {
+			t.Errorf("tensor shape %s", tt.Shape())
+		}
+	})
 }
 
 // corruptCases returns files that Open must reject, each with a phrase the

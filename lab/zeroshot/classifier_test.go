@@ -18,17 +18,18 @@ import (
 // The zero-shot classifier is CLIPModel itself: its logits are logits_per_image for the class
 // prompts, and an ensemble's class embedding the renormalised mean of its prompts' embeddings.
 func TestClassifierAgreesWithTheModel(t *testing.T) {
-	m, err := clip.LoadDir(reference.Dir(t, "clip-tiny-random"))
+	m, err := clip.LoadDir(reference.Project(t).Path("clip-tiny-random"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := tokenize.Load(reference.Dir(t, "tokenizers", "clip-tokenizer.json"))
+	tok, err := tokenize.Load(reference.Project(t).Path("tokenizers", "clip-tokenizer.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _, _ := backend.Default()
 	classes := []string{"cat", "dog", "church", "golf ball"}
-	pixels := make([]float32, 2*3*224*224)
+	size := m.Config.Vision.ImageSize
+	pixels := make([]float32, 2*3*size*size)
 	for i := range pixels {
 		pixels[i] = float32(math.Sin(float64(i) * 0.001))
 	}
@@ -57,7 +58,7 @@ func TestClassifierAgreesWithTheModel(t *testing.T) {
 	want, err := model.CallOnce(b, m.Store, func(_ *model.Scope, ids, px *Node) *Node {
 		perImage, _ := m.Logits(m.Vision(px).Embeds, m.Text(ids).Embeds)
 		return perImage
-	}, ids, tensors.FromFlatDataAndDimensions(pixels, 2, 3, 224, 224))
+	}, ids, tensors.FromFlatDataAndDimensions(pixels, 2, 3, size, size))
 	if err != nil {
 		t.Fatal(err)
 	}

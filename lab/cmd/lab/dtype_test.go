@@ -63,7 +63,6 @@ func TestDType(t *testing.T) {
 		}
 	}
 
-	// Last: modelDir skips without the shared references.
 	f32, bf16 = both("embed", "--model", modelDir(t), "--input", texts)
 	check("embed", f32, bf16)
 }

@@ -22,7 +22,7 @@ import (
 func TestFullSizeGoldens(t *testing.T) {
 	dir := os.Getenv("LAB_FULL_GOLDENS")
 	if dir == "" {
-		t.Skip("LAB_FULL_GOLDENS not set: point it at the output of goldens/bench/hf_full_goldens.py")
+		t.Skip("opt-in full-size check (base-size checkpoints, hundreds of MB, not in the repository): LAB_FULL_GOLDENS not set; point it at the output of goldens/bench/hf_full_goldens.py")
 	}
 	b, _, err := backend.Default()
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/go-translab/translab/lab/reference"
 )
 
 const commit = "0123456789abcdef0123456789abcdef01234567"
@@ -59,8 +61,8 @@ func fakeHub(t *testing.T, repo string, files map[string]string) (*httptest.Serv
 }
 
 func TestEmbedFromHubThenOffline(t *testing.T) {
-	ref := shared(t, "distilbert-tiny-random")
-	tok := shared(t, "tokenizers", "bert-base-uncased-tokenizer.json")
+	s := reference.Project(t)
+	ref, tok := s.Path("distilbert-tiny-random"), wordPiece(s)
 	srv, requests := fakeHub(t, "lab-test/tiny-distilbert", map[string]string{
 		"config.json": filepath.Join(ref, "config.json"), "model.safetensors": filepath.Join(ref, "model.safetensors"),
 		"tokenizer.json": tok,
@@ -106,7 +108,7 @@ func TestEmbedFromHubThenOffline(t *testing.T) {
 }
 
 func TestFetch(t *testing.T) {
-	ref := shared(t, "distilbert-tiny-random")
+	ref := project(t, "distilbert-tiny-random")
 	srv, _ := fakeHub(t, "lab-test/tiny-distilbert", map[string]string{
 		"config.json": filepath.Join(ref, "config.json"), "model.safetensors": filepath.Join(ref, "model.safetensors"),
 	})

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/go-translab/translab/lab/reference"
 )
 
 func TestDecodeLines(t *testing.T) {
@@ -71,7 +73,7 @@ func TestTextVerbsRefuseInvalidUTF8(t *testing.T) {
 }
 
 func TestTokenizeLatin1(t *testing.T) {
-	tok := shared(t, "tokenizers", "bert-base-uncased-tokenizer.json")
+	tok := wordPiece(reference.Project(t))
 	dir := t.TempDir()
 	latin1 := filepath.Join(dir, "l1.txt")
 	utf := filepath.Join(dir, "u8.txt")

@@ -5,15 +5,21 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/go-translab/translab/lab/distilbert"
 	"github.com/go-translab/translab/lab/npy"
 	"github.com/go-translab/translab/lab/reference"
+	"github.com/go-translab/translab/lab/tokenize"
 )
 
-// shared is ../shared/reference/<parts> beside the repository; tests that need it skip, saying so, without it.
-func shared(t *testing.T, parts ...string) string { return reference.Dir(t, parts...) }
+// project is goldens/reference/<parts…>, the project's own reference data, there on every clone.
+func project(t *testing.T, parts ...string) string { return reference.Project(t).Path(parts...) }
+
+// wordPiece is a reference set's uncased WordPiece tokenizer.json.
+func wordPiece(s reference.Set) string { return s.Path("tokenizers", s.WordPiece) }
 
 func runLab(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
@@ -41,33 +47,44 @@ func TestHelpOnEveryVerb(t *testing.T) {
 }
 
 func TestTokenizeSeedSentence(t *testing.T) {
-	tok := shared(t, "tokenizers", "bert-base-uncased-tokenizer.json")
-	in := filepath.Join(t.TempDir(), "in.txt")
-	os.WriteFile(in, []byte("the story , like life , refuses to be simple , and the result is a compelling slice of awkward emotions .\n\nHello, World!\n"), 0o644)
-	stdout, stderr, code := runLab(t, "tokenize", "--tokenizer", tok, "--input", in)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
+	// The ids HF's tokenizers gives for each set's WordPiece tokenizer (the project's splits "like"
+	// and "hello, world" into word pieces, so ## continuations are covered).
+	wants := map[string][]string{
+		"project": {
+			`{"ids":[101,932,1135,115,153,550,1289,1060,115,1156,948,1510,1178,115,1000,932,1142,998,142,1193,1215,916,1023,1130,117,102]}`,
+			`{"ids":[101,102]}`,
+			`{"ids":[101,149,1122,556,115,164,906,553,545,104,102]}`,
+		},
+		"shared": {
+			`{"ids":[101,1996,2466,1010,2066,2166,1010,10220,2000,2022,3722,1010,1998,1996,2765,2003,1037,17075,14704,1997,9596,6699,1012,102]}`,
+			`{"ids":[101,102]}`,
+			`{"ids":[101,7592,1010,2088,999,102]}`,
+		},
 	}
-	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	want := []string{
-		`{"ids":[101,1996,2466,1010,2066,2166,1010,10220,2000,2022,3722,1010,1998,1996,2765,2003,1037,17075,14704,1997,9596,6699,1012,102]}`,
-		`{"ids":[101,102]}`,
-		`{"ids":[101,7592,1010,2088,999,102]}`,
-	}
-	if len(lines) != len(want) {
-		t.Fatalf("got %d lines, want %d: %q", len(lines), len(want), stdout)
-	}
-	for i := range want {
-		if lines[i] != want[i] {
-			t.Errorf("line %d: %s, want %s", i, lines[i], want[i])
+	reference.Each(t, func(t *testing.T, s reference.Set) {
+		in := filepath.Join(t.TempDir(), "in.txt")
+		os.WriteFile(in, []byte("the story , like life , refuses to be simple , and the result is a compelling slice of awkward emotions .\n\nHello, World!\n"), 0o644)
+		stdout, stderr, code := runLab(t, "tokenize", "--tokenizer", wordPiece(s), "--input", in)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
 		}
-	}
+		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		want := wants[s.Name]
+		if len(lines) != len(want) {
+			t.Fatalf("got %d lines, want %d: %q", len(lines), len(want), stdout)
+		}
+		for i := range want {
+			if lines[i] != want[i] {
+				t.Errorf("line %d: %s, want %s", i, lines[i], want[i])
+			}
+		}
+	})
 }
 
-// modelDir assembles an HF directory from the tiny reference model and the real BERT tokenizer.
+// modelDir assembles an HF directory from the project's tiny DistilBERT and its WordPiece tokenizer.
 func modelDir(t *testing.T) string {
-	ref := shared(t, "distilbert-tiny-random")
-	tok := shared(t, "tokenizers", "bert-base-uncased-tokenizer.json")
+	s := reference.Project(t)
+	ref, tok := s.Path("distilbert-tiny-random"), wordPiece(s)
 	dir := t.TempDir()
 	for name, src := range map[string]string{
 		"config.json": filepath.Join(ref, "config.json"), "model.safetensors": filepath.Join(ref, "model.safetensors"),
@@ -82,20 +99,25 @@ func modelDir(t *testing.T) string {
 
 func TestEmbed(t *testing.T) {
 	dir := modelDir(t)
+	cfg, err := distilbert.LoadConfig(filepath.Join(dir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dim, positions := cfg.Dim, cfg.MaxPositionEmbeddings
 	tmp := t.TempDir()
 	in := filepath.Join(tmp, "in.txt")
 	sentences := []string{
 		"a gorgeous , witty , seductive movie .",
 		"the film is strictly routine .",
 		"",
-		strings.Repeat("an epic that never ends ", 40), // truncated at the model's 128 positions
+		strings.Repeat("an epic that never ends ", 40), // truncated at the model's positions
 		"ok",
 	}
 	os.WriteFile(in, []byte(strings.Join(sentences, "\n")+"\n"), 0o644)
 
 	cls := func(batch string) *npy.Array {
 		out := filepath.Join(tmp, "cls"+batch+".npy")
-		if _, stderr, code := runLab(t, "embed", "--model", dir, "--input", in, "--out", out, "--batch", batch, "--max-length", "128"); code != 0 {
+		if _, stderr, code := runLab(t, "embed", "--model", dir, "--input", in, "--out", out, "--batch", batch, "--max-length", strconv.Itoa(positions)); code != 0 {
 			t.Fatalf("embed: exit %d: %s", code, stderr)
 		}
 		a, err := npy.Read(out)
@@ -105,8 +127,8 @@ func TestEmbed(t *testing.T) {
 		return a
 	}
 	one, all := cls("1"), cls("32")
-	if len(one.Shape) != 2 || one.Shape[0] != len(sentences) || one.Shape[1] != 64 {
-		t.Fatalf("cls shape %v, want [%d 64]", one.Shape, len(sentences))
+	if len(one.Shape) != 2 || one.Shape[0] != len(sentences) || one.Shape[1] != dim {
+		t.Fatalf("cls shape %v, want [%d %d]", one.Shape, len(sentences), dim)
 	}
 	// A sentence's features must not depend on what it was batched and padded with.
 	for i := range one.F32 {
@@ -116,25 +138,31 @@ func TestEmbed(t *testing.T) {
 	}
 
 	out := filepath.Join(tmp, "none.npy")
-	if _, stderr, code := runLab(t, "embed", "--model", dir, "--input", in, "--out", out, "--pool", "none", "--max-length", "128"); code != 0 {
+	if _, stderr, code := runLab(t, "embed", "--model", dir, "--input", in, "--out", out, "--pool", "none", "--max-length", strconv.Itoa(positions)); code != 0 {
 		t.Fatalf("embed --pool none: exit %d: %s", code, stderr)
 	}
 	h, err := npy.Read(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(h.Shape) != 3 || h.Shape[0] != len(sentences) || h.Shape[1] != 128 || h.Shape[2] != 64 {
-		t.Fatalf("none shape %v, want [%d 128 64]", h.Shape, len(sentences))
+	if len(h.Shape) != 3 || h.Shape[0] != len(sentences) || h.Shape[1] != positions || h.Shape[2] != dim {
+		t.Fatalf("none shape %v, want [%d %d %d]", h.Shape, len(sentences), positions, dim)
 	}
 	for i := range sentences { // position 0 of the hidden states is the [CLS] vector
-		for j := 0; j < 64; j++ {
-			if d := math.Abs(float64(h.F32[i*128*64+j] - one.F32[i*64+j])); d > 1e-5 {
+		for j := 0; j < dim; j++ {
+			if d := math.Abs(float64(h.F32[i*positions*dim+j] - one.F32[i*dim+j])); d > 1e-5 {
 				t.Fatalf("sentence %d: hidden state 0 differs from its [CLS] vector by %g", i, d)
 			}
 		}
 	}
-	// "ok" is [CLS] ok [SEP]: everything after position 3 is padding, written as zeros.
-	for _, v := range h.F32[4*128*64+3*64 : 5*128*64] {
+	// Everything after "ok"'s tokens ([CLS] o ##k [SEP] in the project's vocabulary) is padding,
+	// written as zeros.
+	tok, err := tokenize.Load(filepath.Join(dir, "tokenizer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(tok.Encode("ok"))
+	for _, v := range h.F32[4*positions*dim+n*dim : 5*positions*dim] {
 		if v != 0 {
 			t.Fatal("padding positions are not zero")
 		}
@@ -171,15 +199,20 @@ func TestFetchNeedsARepo(t *testing.T) {
 }
 
 func TestTokenizeCLIP(t *testing.T) {
-	tok := shared(t, "tokenizers", "clip-tokenizer.json")
-	in := filepath.Join(t.TempDir(), "in.txt")
-	os.WriteFile(in, []byte("a photo of a cat.\n"), 0o644)
-	stdout, stderr, code := runLab(t, "tokenize", "--tokenizer", tok, "--input", in)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
+	// <|startoftext|> a photo of a cat . <|endoftext|>, as HF's tokenizers gives them for each set.
+	wants := map[string]string{
+		"project": `{"ids":[1409,320,552,527,320,616,269,1410]}`,
+		"shared":  `{"ids":[49406,320,1125,539,320,2368,269,49407]}`,
 	}
-	// <|startoftext|> a photo of a cat . <|endoftext|>, as HF's CLIPTokenizerFast gives them.
-	if want := `{"ids":[49406,320,1125,539,320,2368,269,49407]}`; strings.TrimSpace(stdout) != want {
-		t.Errorf("got %s, want %s", stdout, want)
-	}
+	reference.Each(t, func(t *testing.T, s reference.Set) {
+		in := filepath.Join(t.TempDir(), "in.txt")
+		os.WriteFile(in, []byte("a photo of a cat.\n"), 0o644)
+		stdout, stderr, code := runLab(t, "tokenize", "--tokenizer", s.Path("tokenizers", "clip-tokenizer.json"), "--input", in)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if want := wants[s.Name]; strings.TrimSpace(stdout) != want {
+			t.Errorf("got %s, want %s", stdout, want)
+		}
+	})
 }
