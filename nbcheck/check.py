@@ -15,7 +15,8 @@ reads every output. A notebook fails when:
   - a cell's `metadata.lab_expect` does not match what it displayed (see "Counting" below), or,
     with --require-expectations, a code cell carries no `lab_expect` (cells whose source starts
     with `!`, and empty cells, are exempt);
-  - with --runs N (N > 1), a code cell's outputs differ between two runs (see "Comparing runs");
+  - with --runs N (N > 1), a code cell's outputs differ between two of those N runs (see "Comparing
+    runs");
   - with --require-table / --require-picture, the notebook displayed no HTML table / no picture.
 
     python3 nbcheck/check.py [options] NOTEBOOK...
@@ -26,7 +27,13 @@ reads every output. A notebook fails when:
 Options:
   --kernel NAME             kernel to run (default go-lab-cpu)
   --timeout S               nbconvert's timeout per cell, seconds (default 900)
-  --runs N                  execute each notebook N times in a row (default 1)
+  --runs N                  execute each notebook N times (default 1)
+  --extra-run NAME:VAR=VALUE[,VAR=VALUE]
+                            one more run of each notebook, with these variables in its environment
+                            (another backend, say), checked like the others but its outputs not
+                            compared with theirs (another backend's last digits may differ); repeatable
+  --jobs N                  execute N runs at a time, of one notebook or several (default 1); each
+                            run has its own caches and temporary directories either way
   --require-table           fail a notebook that displays no HTML table
   --require-picture         fail a notebook that displays no picture
   --require-expectations    fail every code cell without metadata.lab_expect (except `!` cells)
@@ -550,7 +557,8 @@ class Notebook:
         with open(path, encoding="utf-8") as f:
             nb = json.load(f)
         self.settings = nb.get("metadata", {}).get("lab_check", {}) or {}
-        self.runs = max(opts.runs, int(self.settings.get("runs", 1)))
+        self.compared = max(opts.runs, int(self.settings.get("runs", 1)))  # runs 1..compared
+        self.runs = self.compared + len(opts.extra_run)  # then one run per --extra-run
         self.id_problems = id_problems(nb)  # when any, the notebook is not run: the fix is one command
         self.stem = f"{index:02d}-{os.path.splitext(os.path.basename(path))[0]}"
         self.results = {}  # run -> run_once's result
@@ -568,6 +576,10 @@ def run_once(notebook, run, opts, root, env):
     os.makedirs(tmp)
     run_env = dict(env, XDG_CACHE_HOME=cache, TMPDIR=tmp)
     label = f"{notebook.path} run {run}/{notebook.runs}"
+    if run > notebook.compared:
+        name, extra = opts.extra_run[run - notebook.compared - 1]
+        run_env.update(extra)
+        label += f" ({name})"
     if notebook.broken:
         return {"seconds": 0.0, "error": None}
     print(f"  {label}: started", flush=True)
@@ -607,8 +619,9 @@ def verdict(notebook):
             problem = f"[{label}] {problem}"
         found.append(problem)
     ran = [r for _, r in done if not r["error"]]
-    if len(ran) > 1:
-        found += differences([r["outputs"] for r in ran])
+    compared = [r for run, r in done if not r["error"] and run <= notebook.compared]
+    if len(compared) > 1:
+        found += differences([r["outputs"] for r in compared])
 
     def same_or_each(values):
         return str(values[0]) if len(set(values)) == 1 else "/".join(map(str, values))
@@ -693,6 +706,8 @@ def main():
     p.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     p.add_argument("--runs", type=int, default=1, help="execute each notebook N times; outputs must agree")
     p.add_argument("--jobs", type=int, default=1, help="runs executed at the same time")
+    p.add_argument("--extra-run", action="append", default=[], metavar="NAME:VAR=VALUE[,VAR=VALUE]",
+                   help="one more run of each notebook with these variables set, its outputs not compared")
     p.add_argument("--require-table", action="store_true")
     p.add_argument("--require-picture", action="store_true")
     p.add_argument("--require-expectations", action="store_true",
@@ -705,6 +720,14 @@ def main():
         p.error("--runs must be at least 1")
     if opts.jobs < 1:
         p.error("--jobs must be at least 1")
+    extras = []
+    for arg in opts.extra_run:
+        name, _, assignments = arg.partition(":")
+        pairs = [a.partition("=") for a in assignments.split(",")]
+        if not name or not assignments or any(not var or not eq for var, eq, _ in pairs):
+            p.error(f"--extra-run {arg!r}: want NAME:VAR=VALUE[,VAR=VALUE]")
+        extras.append((name, {var: value for var, _, value in pairs}))
+    opts.extra_run = extras
     sys.stdout.reconfigure(line_buffering=True)  # make and CI pipe it: each line as it comes
     if opts.add_ids:
         for path in opts.notebooks:
