@@ -570,6 +570,8 @@ class Notebook:
 
 def run_once(notebook, run, opts, root, env):
     """Executes one run of notebook; returns what check needs of it (problems, counts, outputs)."""
+    if notebook.broken:
+        return {"seconds": 0.0, "error": None}
     run_dir = os.path.join(root, notebook.stem, f"run{run}")
     cache, tmp = os.path.join(run_dir, "cache"), os.path.join(run_dir, "tmp")
     os.makedirs(cache)
@@ -580,8 +582,6 @@ def run_once(notebook, run, opts, root, env):
         name, extra = opts.extra_run[run - notebook.compared - 1]
         run_env.update(extra)
         label += f" ({name})"
-    if notebook.broken:
-        return {"seconds": 0.0, "error": None}
     print(f"  {label}: started", flush=True)
     start = time.monotonic()
     nb, executed = execute(notebook.path, opts.kernel, opts.timeout, run_dir, run_env, label)
