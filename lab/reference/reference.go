@@ -28,7 +28,9 @@ type Set struct {
 }
 
 // Path is Root/parts….
-func (s Set) Path(parts ...string) string { return filepath.Join(append([]string{s.Root}, parts...)...) }
+func (s Set) Path(parts ...string) string {
+	return filepath.Join(append([]string{s.Root}, parts...)...)
+}
 
 // Project is the project's own reference data, goldens/reference in the repository. A missing
 // folder fails the test: it is committed, so its absence is a broken checkout, not a reason to skip.
