@@ -238,7 +238,7 @@ func (set *Set) Summary() *show.Table {
 	t := &show.Table{Title: "Few-shot problem — " + set.Dataset.Title, Header: []string{"classes", "shots per class", "training images", "held-out images"}}
 	t.Add(len(set.Classes), set.Shots, len(set.Train), len(set.Eval))
 	if set.Session.Demo {
-		t.Note = "demo fixtures: a random tiny CLIP on drawn shapes — the numbers show the mechanics, not CLIP"
+		t.Note = "demo: a tiny CLIP pretrained on captioned drawn shapes; the seed's numbers need the real model and data"
 	}
 	return t
 }
@@ -351,7 +351,7 @@ func (set *Set) Table() *show.Table {
 		t.Add(r.Method, r.Trainable, share, fmt.Sprintf("%.2f", 100*r.Accuracy), fmt.Sprintf("%.2f", 100*r.BalancedAccuracy), delta, fmt.Sprintf("%.1fs", r.Seconds))
 	}
 	if set.Session.Demo {
-		t.Note = "demo fixtures: a random tiny CLIP on drawn shapes — the numbers show the mechanics, not CLIP"
+		t.Note = "demo: a tiny CLIP pretrained on captioned drawn shapes; the seed's numbers need the real model and data"
 	}
 	return t
 }

@@ -20,7 +20,7 @@ func TestEx2Demo(t *testing.T) {
 	if run := checkManifest(t, manifest, "ex2", "test/fine-tuned/accuracy", "test/baseline/accuracy", "validation/epoch 2/eval_loss"); run.Seeds["training"] != 42 {
 		t.Errorf("seeds %v", run.Seeds)
 	}
-	for _, want := range []string{"Exercise 2.1", "Training history", "Loss", "fine-tuned demo (tiny random DistilBERT)", "Confusion matrix", "best model exported to"} {
+	for _, want := range []string{"Exercise 2.1", "Training history", "Loss", "fine-tuned demo (tiny pretrained DistilBERT)", "Confusion matrix", "best model exported to"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -47,7 +47,7 @@ func TestEx2LoRADemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"demo (tiny random DistilBERT) + LoRA r=4 (q_lin, v_lin) + head", "best model exported to", "LoRA adapter (PEFT format) in " + filepath.Join(out, "adapter")} {
+	for _, want := range []string{"demo (tiny pretrained DistilBERT) + LoRA r=4 (q_lin, v_lin) + head", "best model exported to", "LoRA adapter (PEFT format) in " + filepath.Join(out, "adapter")} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}

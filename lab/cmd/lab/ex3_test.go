@@ -47,7 +47,7 @@ func TestEx3AdaptDemo(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	checkManifest(t, manifest, "ex3 adapt", "zero-shot/accuracy", "linear-probe/accuracy", "lora/balanced_accuracy")
-	for _, want := range []string{"DEMO", "Few-shot problem — demo shapes", "Training history", "Adapting CLIP — demo shapes (standing in for eurosat), 16 shots per class, 48 held-out images",
+	for _, want := range []string{"DEMO", "Few-shot problem — demo shapes", "Training history", "Adapting CLIP — demo shapes (standing in for eurosat), 16 shots per class, 96 held-out images",
 		"zero-shot (a centered satellite photo of {}.)", "linear probe (LinearSVC(C=1, ", "zero-shot-initialised head", "LayerNorm tuning", "BitFit", "LoRA r=8", "LoRA adapter (PEFT format): " + out + "/lora/adapter", "prompt learning (CoOp", "learned prompt context: " + out + "/prompt/prompt_learner.safetensors"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
