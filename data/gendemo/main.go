@@ -1,4 +1,4 @@
-// Command gendemo writes the lab's offline demo fixtures. Into data/demo: 800 movie-review
+// Command gendemo writes the lab's offline demo fixtures. Into data/demo: 2300 movie-review
 // sentences in Rotten Tomatoes' parquet layout, a WordPiece tokenizer.json covering them, and a
 // tiny DistilBERT (HF format) pretrained on more sentences of the same kind with the lab's own
 // Trainer (pretrain.go). Into data/demo-clip: pictures of coloured shapes in an HF image dataset's
@@ -19,8 +19,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -96,12 +96,12 @@ func sentence(rng *rand.Rand) review {
 	switch k := rng.IntN(100); {
 	case k < 45: // a verdict
 		s = opening + " " + pick([][]string{negative, positive}[label])
-	case k < 80: // an adjective, maybe two
+	case k < 70: // an adjective, maybe two
 		s = opening + " is " + pick(intensifiers) + pick(adjectives[label])
 		if rng.IntN(3) == 0 {
 			s += " and " + pick(adjectives[label])
 		}
-	case k < 90: // a negated adjective of the other side
+	case k < 85: // a negated adjective of the other side
 		s = opening + " is " + pick(negators) + " " + pick(adjectives[1-label])
 	default: // the other side first, then the judgement that counts
 		if rng.IntN(2) == 0 {
@@ -127,8 +127,9 @@ func sentences(rng *rand.Rand, n int, skip map[string]bool) []review {
 	return out
 }
 
-// Split sizes: the test split is large enough that a point of accuracy is a couple of sentences.
-const nTrain, nValidation, nTest = 500, 100, 200
+// Split sizes: the test split is large enough that a point of accuracy is a couple of sentences;
+// the training split, a quarter of Rotten Tomatoes', is what fine-tuning needs to learn negations.
+const nTrain, nValidation, nTest = 2000, 100, 200
 
 func main() {
 	out := filepath.Join("data", "demo")
@@ -267,7 +268,7 @@ dataset_info:
           '1': pos
   splits:
   - name: train
-    num_examples: 500
+    num_examples: 2000
   - name: validation
     num_examples: 100
   - name: test
@@ -279,7 +280,7 @@ Short movie-review sentences assembled by data/gendemo from phrases written for 
 layout of cornell-movie-review-data/rotten_tomatoes. Most say what they mean; some negate an
 adjective ("is hardly witty") or set one judgement against another ("is gorgeous but tedious"),
 which a bag of words gets wrong. The tiny DistilBERT beside them was pretrained by data/gendemo on
-4500 unlabelled sentences of the same kind (none from validation or test): its [CLS] features carry
+6000 unlabelled sentences of the same kind (none from validation or test): its [CLS] features carry
 the sentiment, and fine-tuning still helps. Its numbers say how the lab's steps behave, not what
 DistilBERT does on real reviews.
 `

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,11 +27,15 @@ const predictAt = "predict_at"
 // pretrainMLM trains m on the corpus with masked-language modelling, through the lab's own
 // Trainer. Half the examples are BERT's MLM: one word hidden (80/10/10: [MASK], a random word, or
 // the word itself) and asked for at its position. The other half ask [CLS], with the sentence in
-// full, for one of its less common words (doc2vec's PV-DBOW objective): that gives [CLS] a summary
-// of the sentence, the role BERT's next-sentence task gives it. Without it nothing trains the
-// output at [CLS], and Exercise 1's features would carry little. The MLM head is HF's DistilBertForMaskedLM's
-// (vocab_transform → GELU → vocab_layer_norm → vocab_projector tied to the word embeddings); it is
-// dropped afterwards, so the checkpoint stays a DistilBertModel.
+// full, "good" or "bad": the side, in the lexicon of the demo's phrases, of one of its judging
+// words — distant supervision from a sentiment lexicon, never the sentence's own label. That gives
+// [CLS] a summary of the sentence, the role BERT's next-sentence task gives it; a bag of judging
+// words, which a negation or a "but" fools, so fine-tuning still has something to learn. (MLM
+// alone, or [CLS] asked for the words themselves, left Exercise 1's SVM near 0.65: a tiny model
+// does not learn from 6000 sentences which words judge, as a real one does from billions.) Both
+// go through HF's DistilBertForMaskedLM head (vocab_transform → GELU → vocab_layer_norm →
+// vocab_projector tied to the word embeddings); it is dropped afterwards, so the checkpoint stays
+// a DistilBertModel.
 func pretrainMLM(m *distilbert.Model, tok *tokenize.Tokenizer, vocab []string, corpus []review) error {
 	d, v := m.Config.Dim, m.Config.VocabSize
 	rng := rand.New(rand.NewPCG(2026, 14))
@@ -54,15 +59,33 @@ func pretrainMLM(m *distilbert.Model, tok *tokenize.Tokenizer, vocab []string, c
 		first++
 	}
 	encoded := make([][]int, len(corpus))
-	df := map[int]int{} // in how many sentences each token is
 	for i, r := range corpus {
 		encoded[i] = tok.Encode(r.Text)
-		seen := map[int]bool{}
-		for _, id := range encoded[i][1 : len(encoded[i])-1] {
-			if !seen[id] {
-				seen[id] = true
-				df[id]++
+	}
+	// The lexicon: the words of the phrases written for one side only.
+	sides := [2]map[int]bool{{}, {}}
+	for label, phrases := range [2][]string{append(slices.Clone(negative), adjectives[0]...), append(slices.Clone(positive), adjectives[1]...)} {
+		for _, p := range phrases {
+			for _, id := range tok.Encode(p) {
+				sides[label][id] = true
 			}
+		}
+	}
+	var goodBad [2]int
+	for i, w := range []string{"bad", "good"} {
+		if goodBad[i], ok = tok.ID(w); !ok {
+			return fmt.Errorf("gendemo: %q is not in the vocabulary", w)
+		}
+	}
+	judging := map[int]bool{}
+	for id := range sides[0] {
+		if !sides[1][id] {
+			judging[id] = true
+		}
+	}
+	for id := range sides[1] {
+		if !sides[0][id] {
+			judging[id] = true
 		}
 	}
 	var rows []datasets.Row
@@ -78,16 +101,21 @@ func pretrainMLM(m *distilbert.Model, tok *tokenize.Tokenizer, vocab []string, c
 				in[p] = first + rng.IntN(len(vocab)-first)
 			}
 			rows = append(rows, datasets.Row{Index: len(rows), Label: ids[p], Fields: map[string]any{collate.InputIDs: in, predictAt: p}})
-			// The summary at [CLS]: one of the sentence's less common words (not "the" or ","),
-			// asked of [CLS] with the sentence in full.
-			var content []int
+			// The summary at [CLS]: asked, with the sentence in full, whether one of its judging
+			// words is on the side of "good" or of "bad" — a sentiment lexicon's distant
+			// supervision, never the sentence's label (which a negation or a "but" reverses).
+			var judged []int
 			for _, id := range ids[1 : len(ids)-1] {
-				if df[id] < len(corpus)/10 {
-					content = append(content, id)
+				if judging[id] {
+					judged = append(judged, id)
 				}
 			}
-			if len(content) > 0 {
-				rows = append(rows, datasets.Row{Index: len(rows), Label: content[rng.IntN(len(content))], Fields: map[string]any{collate.InputIDs: ids, predictAt: 0}})
+			if len(judged) > 0 {
+				word := goodBad[0]
+				if sides[1][judged[rng.IntN(len(judged))]] {
+					word = goodBad[1]
+				}
+				rows = append(rows, datasets.Row{Index: len(rows), Label: word, Fields: map[string]any{collate.InputIDs: ids, predictAt: 0}})
 			}
 		}
 	}
@@ -120,7 +148,7 @@ func pretrainMLM(m *distilbert.Model, tok *tokenize.Tokenizer, vocab []string, c
 	t, err := train.New(train.Config{
 		Backend: b, Model: train.Model{Store: m.Store, Forward: forward}, Classes: classes,
 		Args: train.Args{OutputDir: out, LearningRate: 2e-3, PerDeviceTrainBatchSize: 64, PerDeviceEvalBatchSize: 250,
-			NumTrainEpochs: 4, WarmupRatio: 0.05, Seed: 7},
+			NumTrainEpochs: 3, WarmupRatio: 0.05, Seed: 7},
 		TrainDataset: trainRows, EvalDataset: evalRows, Collator: mlmCollator{tok}, Progress: os.Stderr,
 		ComputeMetrics: func(p train.EvalPrediction) (map[string]float64, error) {
 			pred, right := p.Predictions(), 0

@@ -133,6 +133,7 @@ func TestFineTuneLoRADemo(t *testing.T) {
 	s, ds, tok := demo(t)
 	out := t.TempDir()
 	o := Options{Args: SeedArgs(out, true), HeadSeed: 42, LoRA: DefaultLoRA()}
+	o.Args.LearningRate *= 10 // as `lab ex2 --lora` and notebook 02 take it
 	o.Args.LearningRate *= 10
 	ft, err := FineTune(context.Background(), s, o)
 	if err != nil {
