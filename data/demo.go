@@ -13,8 +13,9 @@ import (
 	"sync"
 )
 
-// demoFS is written by data/gendemo: in demo/, a tiny random DistilBERT, its tokenizer, and a few
-// hundred review sentences in Rotten Tomatoes' layout; in demo-clip/, a tiny random CLIP, a
+// demoFS is written by data/gendemo: in demo/, a tiny DistilBERT pretrained on the demo's
+// sentences, its tokenizer, and 2300 review sentences in Rotten Tomatoes' layout; in demo-clip/, a
+// tiny CLIP pretrained on captioned pictures of the demo's shapes, a
 // byte-level BPE tokenizer and pictures of coloured shapes in an HF image dataset's layout.
 //
 //go:embed demo demo-clip

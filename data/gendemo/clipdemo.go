@@ -10,15 +10,37 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/go-translab/translab/lab/clip"
+	"github.com/go-translab/translab/lab/imageproc"
+	"github.com/go-translab/translab/lab/tokenize"
 )
 
 // The CLIP demo: synthetic pictures of coloured shapes, a byte-level BPE tokenizer in CLIP's
-// tokenizer.json layout, and a tiny CLIP with random weights.
-var shapeClasses = []string{"red circle", "green square", "blue triangle", "yellow ring"}
+// tokenizer.json layout, and a tiny CLIP pretrained contrastively on captioned pictures.
+//
+// Each colour comes in two shapes and each shape in two colours, so neither the colour nor the
+// shape alone names a class: the text tower has to read both words of a prompt.
+var shapeClasses = []struct{ colour, shape int }{
+	{0, 0}, {1, 1}, {2, 2}, {3, 3}, // red circle, green square, blue triangle, yellow ring
+	{2, 1}, {0, 2}, {3, 0}, {1, 3}, // blue square, red triangle, yellow circle, green ring
+}
+
+var (
+	colourNames = []string{"red", "green", "blue", "yellow"}
+	shapeNames  = []string{"circle", "square", "triangle", "ring"}
+	colours     = []color.RGBA{{220, 30, 30, 255}, {30, 170, 40, 255}, {30, 60, 220, 255}, {230, 200, 20, 255}}
+)
+
+func className(label int) string {
+	c := shapeClasses[label]
+	return colourNames[c.colour] + " " + shapeNames[c.shape]
+}
 
 type picture struct {
 	Image struct {
@@ -30,17 +52,22 @@ type picture struct {
 
 func writeCLIPDemo(out string) {
 	must(os.MkdirAll(out, 0o755))
+	start := time.Now()
+	n := len(shapeClasses)
 	rng := rand.New(rand.NewPCG(2026, 12))
-	rows := drawPictures(48, "shape", rng)
+	rows := drawPictures(12*n, "shape", rng)
 	must(parquet.WriteFile(filepath.Join(out, "test.parquet"), rows))
-	// The train split (16 shots per class, for the adaptation exercise) is drawn after the test
-	// split, so adding it left test.parquet as it was.
-	train := drawPictures(64, "train", rng)
+	// The train split: 16 shots per class, for the adaptation exercise.
+	train := drawPictures(16*n, "train", rng)
 	must(parquet.WriteFile(filepath.Join(out, "train.parquet"), train))
-	must(os.WriteFile(filepath.Join(out, "README.md"), []byte(clipReadme), 0o644))
+	must(os.WriteFile(filepath.Join(out, "README.md"), []byte(clipReadme()), 0o644))
 
-	vocab := byteLevelVocab()
-	must(writeJSON(filepath.Join(out, "tokenizer.json"), clipTokenizerJSON(vocab)))
+	// The merges are learned on the words of the pretraining captions, so each of those is one
+	// token; other words are spelled in pieces, down to single bytes.
+	base := byteLevelVocab()
+	merges, merged := learnMerges(captionWords())
+	vocab := append(slices.Clone(base), merged...)
+	must(writeJSON(filepath.Join(out, "tokenizer.json"), clipTokenizerJSON(vocab, merges)))
 	must(writeJSON(filepath.Join(out, "tokenizer_config.json"), map[string]any{
 		"model_max_length": 77, "bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>",
 		"unk_token": "<|endoftext|>", "pad_token": "<|endoftext|>", "tokenizer_class": "CLIPTokenizer",
@@ -59,8 +86,15 @@ func writeCLIPDemo(out string) {
 		HiddenAct: "quick_gelu", LayerNormEps: 1e-5, ImageSize: 64, PatchSize: 16, NumChannels: 3}
 	cfg.ProjectionDim = 32
 	must(cfg.Save(filepath.Join(out, "config.json")))
-	must(clip.NewRandom(cfg, 9).Save(filepath.Join(out, "model.safetensors")))
-	fmt.Printf("wrote %d pictures of %d shapes, a %d-token byte-level BPE and a tiny CLIP to %s\n", len(rows), len(shapeClasses), len(vocab)+2, out)
+	m := clip.NewRandom(cfg, 9)
+	tok, err := tokenize.Load(out)
+	must(err)
+	proc, err := imageproc.LoadConfig(filepath.Join(out, "preprocessor_config.json"))
+	must(err)
+	must(pretrainCLIP(m, tok, proc))
+	must(m.Save(filepath.Join(out, "model.safetensors")))
+	fmt.Printf("wrote %d + %d pictures of %d shapes, a %d-token byte-level BPE and a tiny CLIP pretrained on captioned pictures to %s (%s)\n",
+		len(rows), len(train), n, len(vocab)+2, out, time.Since(start).Round(time.Second))
 }
 
 // drawPictures draws n pictures, the classes in turn, named prefix_NN.png.
@@ -68,13 +102,17 @@ func drawPictures(n int, prefix string, rng *rand.Rand) []picture {
 	var rows []picture
 	for i := 0; i < n; i++ {
 		label := i % len(shapeClasses)
-		var buf bytes.Buffer
-		must(png.Encode(&buf, drawShape(label, rng)))
 		var p picture
-		p.Image.Bytes, p.Image.Path, p.Label = buf.Bytes(), fmt.Sprintf("%s_%02d.png", prefix, i), int64(label)
+		p.Image.Bytes, p.Image.Path, p.Label = drawPNG(label, rng), fmt.Sprintf("%s_%02d.png", prefix, i), int64(label)
 		rows = append(rows, p)
 	}
 	return rows
+}
+
+func drawPNG(label int, rng *rand.Rand) []byte {
+	var buf bytes.Buffer
+	must(png.Encode(&buf, drawShape(label, rng)))
+	return buf.Bytes()
 }
 
 // drawShape draws one class's shape at a random place and size on a noisy background.
@@ -89,35 +127,100 @@ func drawShape(label int, rng *rand.Rand) image.Image {
 		}
 		img.Pix[i] = bg - uint8(rng.IntN(20))
 	}
-	colours := []color.RGBA{{220, 30, 30, 255}, {30, 170, 40, 255}, {30, 60, 220, 255}, {230, 200, 20, 255}}
 	cx, cy := 20+rng.Float64()*24, 20+rng.Float64()*24
 	r := 10 + rng.Float64()*8
+	shape := shapeClasses[label].shape
 	for y := 0; y < size; y++ {
 		for x := 0; x < size; x++ {
-			dx, dy := float64(x)-cx, float64(y)-cy
-			var in bool
-			switch label {
-			case 0:
-				in = dx*dx+dy*dy <= r*r
-			case 1:
-				in = math.Abs(dx) <= r*0.8 && math.Abs(dy) <= r*0.8
-			case 2:
-				in = dy <= r*0.7 && dy >= -r && math.Abs(dx) <= (dy+r)*0.6
-			case 3:
-				d := math.Sqrt(dx*dx + dy*dy)
-				in = d <= r && d >= r*0.6
-			}
-			if in {
-				img.SetRGBA(x, y, colours[label])
+			if inside(shape, float64(x)-cx, float64(y)-cy, r) {
+				img.SetRGBA(x, y, colours[shapeClasses[label].colour])
 			}
 		}
 	}
 	return img
 }
 
+func inside(shape int, dx, dy, r float64) bool {
+	switch shape {
+	case 0:
+		return dx*dx+dy*dy <= r*r
+	case 1:
+		return math.Abs(dx) <= r*0.8 && math.Abs(dy) <= r*0.8
+	case 2:
+		return dy <= r*0.7 && dy >= -r && math.Abs(dx) <= (dy+r)*0.6
+	default:
+		d := math.Sqrt(dx*dx + dy*dy)
+		return d <= r && d >= r*0.6
+	}
+}
+
+// Pretraining pictures come in three styles, each with its own captions: photos (as in the demo's
+// splits), sketches (a grey outline on white: no colour) and blurry photos (colour, but the shape
+// smeared). A caption's style words thus say what to look at, as real alt-texts do, and a prompt's
+// template matters: "a sketch of a {}." asks for an outline, not a colour.
+var styleTemplates = [][]string{
+	{"a photo of a {}.", "a picture of a {}.", "an image of a {}.", "a {}.", "a {} on a plain background.",
+		"the {}.", "a small {}.", "a large {}.", "a centered photo of a {}.", "a photo of the {}.",
+		"a close-up photo of a {}.", "a centered picture of the {}.", "a {} shape."},
+	{"a sketch of a {}.", "a drawing of a {}.", "a pencil sketch of the {}.", "a line drawing of a {}.", "a sketch of the {}."},
+	{"a blurry photo of a {}.", "a blurry picture of the {}.", "a blurred image of a {}.", "a blurry {}."},
+}
+
+// drawStyled draws a pretraining picture of a class in a style (0 photo, 1 sketch, 2 blurry).
+func drawStyled(label, style int, rng *rand.Rand) []byte {
+	img := drawShape(label, rng).(*image.RGBA)
+	switch style {
+	case 1:
+		ink := uint8(40 + rng.IntN(50))
+		const size = 64
+		out := image.NewRGBA(img.Rect)
+		colour := colours[shapeClasses[label].colour]
+		painted := func(x, y int) bool {
+			if x < 0 || y < 0 || x >= size || y >= size {
+				return false
+			}
+			return img.RGBAAt(x, y) == colour
+		}
+		for y := 0; y < size; y++ {
+			for x := 0; x < size; x++ {
+				v := uint8(235 + rng.IntN(20))
+				if painted(x, y) && !(painted(x-2, y) && painted(x+2, y) && painted(x, y-2) && painted(x, y+2)) {
+					v = ink
+				}
+				out.SetRGBA(x, y, color.RGBA{v, v, v, 255})
+			}
+		}
+		img = out
+	case 2:
+		img = boxBlur(boxBlur(img, 3), 3)
+	}
+	var buf bytes.Buffer
+	must(png.Encode(&buf, img))
+	return buf.Bytes()
+}
+
+func boxBlur(img *image.RGBA, k int) *image.RGBA {
+	b := img.Rect
+	out := image.NewRGBA(b)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			var sum [3]int
+			n := 0
+			for yy := max(y-k, b.Min.Y); yy <= min(y+k, b.Max.Y-1); yy++ {
+				for xx := max(x-k, b.Min.X); xx <= min(x+k, b.Max.X-1); xx++ {
+					c := img.RGBAAt(xx, yy)
+					sum[0], sum[1], sum[2] = sum[0]+int(c.R), sum[1]+int(c.G), sum[2]+int(c.B)
+					n++
+				}
+			}
+			out.SetRGBA(x, y, color.RGBA{uint8(sum[0] / n), uint8(sum[1] / n), uint8(sum[2] / n), 255})
+		}
+	}
+	return out
+}
+
 // byteLevelVocab is GPT-2/CLIP's byte-to-character alphabet, in CLIP's vocabulary order: the 256
-// characters, then the same with the end-of-word suffix. With no merges, every word is spelled
-// out byte by byte, which is all a random demo model needs.
+// characters, then the same with the end-of-word suffix.
 func byteLevelVocab() []string {
 	var bs []int
 	for b := '!'; b <= '~'; b++ {
@@ -151,7 +254,7 @@ func byteLevelVocab() []string {
 	return vocab
 }
 
-func clipTokenizerJSON(vocab []string) map[string]any {
+func clipTokenizerJSON(vocab, merges []string) map[string]any {
 	ids := map[string]int{}
 	for i, t := range vocab {
 		ids[t] = i
@@ -176,11 +279,16 @@ func clipTokenizerJSON(vocab []string) map[string]any {
 		"post_processor": map[string]any{"type": "RobertaProcessing", "sep": []any{"<|endoftext|>", eot}, "cls": []any{"<|startoftext|>", sot}, "trim_offsets": false, "add_prefix_space": false},
 		"decoder":        map[string]any{"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
 		"model": map[string]any{"type": "BPE", "dropout": nil, "unk_token": "<|endoftext|>", "continuing_subword_prefix": "",
-			"end_of_word_suffix": "</w>", "fuse_unk": false, "byte_fallback": false, "vocab": ids, "merges": []string{}},
+			"end_of_word_suffix": "</w>", "fuse_unk": false, "byte_fallback": false, "vocab": ids, "merges": merges},
 	}
 }
 
-const clipReadme = `---
+func clipReadme() string {
+	var names strings.Builder
+	for i := range shapeClasses {
+		fmt.Fprintf(&names, "          '%d': %s\n", i, className(i))
+	}
+	return fmt.Sprintf(`---
 dataset_info:
   features:
   - name: image
@@ -189,19 +297,17 @@ dataset_info:
     dtype:
       class_label:
         names:
-          '0': red circle
-          '1': green square
-          '2': blue triangle
-          '3': yellow ring
-  splits:
+%s  splits:
   - name: train
-    num_examples: 64
+    num_examples: %d
   - name: test
-    num_examples: 48
+    num_examples: %d
 ---
 # Demo shapes (drawn by the lab)
 
 64×64 pictures of coloured shapes drawn by data/gendemo, in the layout of an HF image dataset, for
-the offline CLIP demo. The CLIP model beside them has random weights: its zero-shot accuracy here
-means nothing. Adapting it on the train split shows that training works, not what CLIP can do.
-`
+the offline CLIP demo. The tiny CLIP beside them was pretrained by data/gendemo, contrastively, on
+other pictures of the same shapes with captions ("a drawing of a red circle."): zero-shot works on
+them, and the prompt matters. Its numbers say how the lab's steps behave, not what CLIP can do.
+`, names.String(), 16*len(shapeClasses), 12*len(shapeClasses))
+}

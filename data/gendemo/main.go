@@ -1,10 +1,15 @@
-// Command gendemo writes the lab's offline demo fixtures into data/demo: a few hundred movie-review
-// sentences in Rotten Tomatoes' parquet layout, a WordPiece tokenizer.json covering them, and a tiny
-// DistilBERT with random weights in HF format. Run it from the repository root:
+// Command gendemo writes the lab's offline demo fixtures. Into data/demo: 2300 movie-review
+// sentences in Rotten Tomatoes' parquet layout, a WordPiece tokenizer.json covering them, and a
+// tiny DistilBERT (HF format) pretrained on more sentences of the same kind with the lab's own
+// Trainer (pretrain.go). Into data/demo-clip: pictures of coloured shapes in an HF image dataset's
+// layout, a byte-level BPE tokenizer, and a tiny CLIP pretrained contrastively on other captioned
+// pictures (clippretrain.go). Run it from the repository root:
 //
-//	GOEXPERIMENT=simd go run ./data/gendemo
+//	GOEXPERIMENT=simd GOMLX_BACKEND=go:parallelism=-1 go run ./data/gendemo
 //
-// The output is deterministic, so the committed files can be regenerated and compared.
+// (GENDEMO_ONLY=text or clip makes one of the two.) It takes about 5 minutes for each model on
+// 2 shared CPU cores. The output is deterministic on a given backend — the same bytes on a rerun,
+// which the committed files were checked against — so they can be regenerated and compared.
 package main
 
 import (
@@ -14,17 +19,23 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/go-translab/translab/lab/distilbert"
+	"github.com/go-translab/translab/lab/tokenize"
 )
 
-// The sentences are assembled from phrases written for the demo: an opening, a verdict whose
-// polarity is the label, and sometimes a concession of the opposite polarity that comes first, so
-// that a bag of words is not quite enough — a real but learnable signal.
+// The sentences are assembled from phrases written for the demo. Most say what they mean (a
+// verdict, or an adjective); some negate an adjective ("is hardly witty") and some set one
+// judgement against another ("is gorgeous but tedious", "despite its dull moments , ... is
+// clever"), where the last one counts. A bag of words gets the first kind right and the others
+// wrong or by chance, so frozen features are good but not enough, and fine-tuning a model that
+// reads word order still has something to learn — as with real reviews.
 var openings = []string{
 	"the film", "this movie", "the story", "the director's latest", "the sequel", "the script",
 	"this comedy", "the thriller", "the documentary", "the cast", "the final act", "the whole thing",
@@ -58,61 +69,96 @@ var negative = []string{
 	"is a misfire from start to finish",
 }
 
-var concessions = map[int][]string{ // label → a clause of the opposite polarity that comes first
-	1: {"despite a slow start ,", "although the plot is thin ,", "even with some clumsy dialogue ,", "for all its flaws ,"},
-	0: {"despite a strong cast ,", "although it looks gorgeous ,", "even with a clever premise ,", "for all its charm ,"},
+var adjectives = [2][]string{ // by label: 0 negative, 1 positive
+	{"dull", "tedious", "clumsy", "boring", "sloppy", "bland", "lazy", "silly", "stale", "annoying",
+		"hollow", "forgettable", "shrill", "sluggish", "joyless", "pointless"},
+	{"gorgeous", "witty", "funny", "moving", "smart", "tender", "charming", "gripping", "clever",
+		"lovely", "thoughtful", "brilliant", "touching", "delightful", "wise", "exhilarating"},
 }
 
-var tails = []string{"", "", "", " .", " , really .", " , sadly .", " , honestly .", " , no doubt ."}
+var (
+	intensifiers = []string{"", "", "really ", "truly ", "quite ", "very ", "often "}
+	negators     = []string{"not", "never", "hardly", "far from", "anything but", "not at all", "rarely"}
+	tails        = []string{" .", " .", " .", " .", " , really .", " , sadly .", " , honestly .", " , no doubt ."}
+)
 
 type review struct {
 	Text  string `parquet:"text"`
 	Label int64  `parquet:"label"`
 }
 
-func sentences(rng *rand.Rand) []review {
+// sentence draws one review: its label is what the sentence says in the end.
+func sentence(rng *rand.Rand) review {
+	label := rng.IntN(2)
+	pick := func(xs []string) string { return xs[rng.IntN(len(xs))] }
+	opening := pick(openings)
+	var s string
+	switch k := rng.IntN(100); {
+	case k < 45: // a verdict
+		s = opening + " " + pick([][]string{negative, positive}[label])
+	case k < 70: // an adjective, maybe two
+		s = opening + " is " + pick(intensifiers) + pick(adjectives[label])
+		if rng.IntN(3) == 0 {
+			s += " and " + pick(adjectives[label])
+		}
+	case k < 85: // a negated adjective of the other side
+		s = opening + " is " + pick(negators) + " " + pick(adjectives[1-label])
+	default: // the other side first, then the judgement that counts
+		if rng.IntN(2) == 0 {
+			s = opening + " is " + pick(adjectives[1-label]) + " but " + pick(intensifiers) + pick(adjectives[label])
+		} else {
+			s = "despite its " + pick(adjectives[1-label]) + " moments , " + opening + " is " + pick(intensifiers) + pick(adjectives[label])
+		}
+	}
+	return review{Text: s + pick(tails), Label: int64(label)}
+}
+
+// sentences draws n distinct reviews none of which is in skip.
+func sentences(rng *rand.Rand, n int, skip map[string]bool) []review {
 	seen := map[string]bool{}
 	var out []review
-	for len(out) < 420 {
-		label := rng.IntN(2)
-		verdicts := negative
-		if label == 1 {
-			verdicts = positive
-		}
-		s := openings[rng.IntN(len(openings))] + " " + verdicts[rng.IntN(len(verdicts))]
-		if rng.IntN(4) == 0 {
-			c := concessions[label]
-			s = c[rng.IntN(len(c))] + " " + s
-		}
-		tail := tails[rng.IntN(len(tails))]
-		if tail == "" {
-			tail = " ."
-		}
-		s += tail
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, review{Text: s, Label: int64(label)})
+	for len(out) < n {
+		r := sentence(rng)
+		if !seen[r.Text] && !skip[r.Text] {
+			seen[r.Text] = true
+			out = append(out, r)
 		}
 	}
 	return out
 }
+
+// Split sizes: the test split is large enough that a point of accuracy is a couple of sentences;
+// the training split, a quarter of Rotten Tomatoes', is what fine-tuning needs to learn negations.
+const nTrain, nValidation, nTest = 2000, 100, 200
 
 func main() {
 	out := filepath.Join("data", "demo")
 	if _, err := os.Stat(out); err != nil {
 		log.Fatalf("run from the repository root: %v", err)
 	}
+	if os.Getenv("GENDEMO_ONLY") == "clip" {
+		writeCLIPDemo(filepath.Join("data", "demo-clip"))
+		return
+	}
+	start := time.Now()
 	rng := rand.New(rand.NewPCG(2026, 11))
-	all := sentences(rng)
-	splits := map[string][]review{"train": all[:300], "validation": all[300:360], "test": all[360:420]}
+	all := sentences(rng, nTrain+nValidation+nTest, nil)
+	splits := map[string][]review{"train": all[:nTrain], "validation": all[nTrain : nTrain+nValidation], "test": all[nTrain+nValidation:]}
 	for name, rows := range splits {
 		if err := parquet.WriteFile(filepath.Join(out, name+".parquet"), rows); err != nil {
 			log.Fatal(err)
 		}
 	}
 	must(os.WriteFile(filepath.Join(out, "README.md"), []byte(readme), 0o644))
+	// The pretraining corpus is the training split and more sentences of the same kind, without
+	// their labels, and without any sentence of the validation or test splits.
+	held := map[string]bool{}
+	for _, r := range all[nTrain:] {
+		held[r.Text] = true
+	}
+	corpus := append(slices.Clone(all[:nTrain]), sentences(rand.New(rand.NewPCG(2026, 13)), 4000, held)...)
 
-	vocab := buildVocab(all)
+	vocab := buildVocab(append(slices.Clone(all), corpus...))
 	must(writeJSON(filepath.Join(out, "tokenizer.json"), tokenizerJSON(vocab)))
 	must(writeJSON(filepath.Join(out, "tokenizer_config.json"), map[string]any{
 		"do_lower_case": true, "model_max_length": 64, "tokenizer_class": "DistilBertTokenizer",
@@ -126,10 +172,16 @@ func main() {
 	cfg.Label2ID = map[string]int{"neg": 0, "pos": 1}
 	cfg.Architectures = []string{"DistilBertModel"}
 	m := distilbert.NewRandom(cfg, false, 7)
+	tok, err := tokenize.Load(out)
+	must(err)
+	must(pretrainMLM(m, tok, vocab, corpus))
 	must(m.Save(filepath.Join(out, "model.safetensors"), true))
 	must(cfg.Save(filepath.Join(out, "config.json")))
-	fmt.Printf("wrote %d sentences, a %d-token vocabulary and a %d-layer DistilBERT to %s\n", len(all), len(vocab), cfg.NLayers, out)
-	writeCLIPDemo(filepath.Join("data", "demo-clip"))
+	fmt.Printf("wrote %d sentences, a %d-token vocabulary and a %d-layer DistilBERT pretrained on %d sentences to %s (%s)\n",
+		len(all), len(vocab), cfg.NLayers, len(corpus), out, time.Since(start).Round(time.Second))
+	if os.Getenv("GENDEMO_ONLY") != "text" {
+		writeCLIPDemo(filepath.Join("data", "demo-clip"))
+	}
 }
 
 // buildVocab covers every demo word whole, plus single characters and their ## continuations so
@@ -216,15 +268,19 @@ dataset_info:
           '1': pos
   splits:
   - name: train
-    num_examples: 300
+    num_examples: 2000
   - name: validation
-    num_examples: 60
+    num_examples: 100
   - name: test
-    num_examples: 60
+    num_examples: 200
 ---
 # Demo reviews (made by the lab, not Rotten Tomatoes)
 
 Short movie-review sentences assembled by data/gendemo from phrases written for the lab, in the
-layout of cornell-movie-review-data/rotten_tomatoes. The model beside them has random weights: the
-lab's numbers on this demo mean nothing about real sentiment analysis.
+layout of cornell-movie-review-data/rotten_tomatoes. Most say what they mean; some negate an
+adjective ("is hardly witty") or set one judgement against another ("is gorgeous but tedious"),
+which a bag of words gets wrong. The tiny DistilBERT beside them was pretrained by data/gendemo on
+6000 unlabelled sentences of the same kind (none from validation or test): its [CLS] features carry
+the sentiment, and fine-tuning still helps. Its numbers say how the lab's steps behave, not what
+DistilBERT does on real reviews.
 `

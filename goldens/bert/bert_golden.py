@@ -72,7 +72,7 @@ def describe(model):
 
 
 def tiny():
-    tok = AutoTokenizer.from_pretrained("data/demo")
+    tok = AutoTokenizer.from_pretrained("lab/bert/testdata/bert-tiny")  # the demo's tokenizer when the goldens were made
     cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=36, num_hidden_layers=2, num_attention_heads=3,
                      intermediate_size=52, max_position_embeddings=64, type_vocab_size=2, hidden_act="gelu",
                      layer_norm_eps=1e-12, pad_token_id=tok.pad_token_id, num_labels=3)

@@ -3,7 +3,9 @@ config.json, model.safetensors, tokenizer.json) and computes text embeddings of 
 and image embeddings of pixel values made by numpy (no image processor involved). The Go test
 compares its own, checking the export and the byte-level BPE tokenizer end to end.
 
-    /opt/pytorch-pypi/bin/python goldens/clip/demo_golden.py   # torch 2.15, transformers 4.46.3
+    python3 -m venv --system-site-packages /tmp/goldensvenv   # Debian's python3-torch 1.13
+    /tmp/goldensvenv/bin/pip install transformers==4.40.2 safetensors 'numpy<2'
+    /tmp/goldensvenv/bin/python goldens/clip/demo_golden.py
 """
 import json
 import numpy as np

@@ -2,7 +2,9 @@
 computes the [CLS] vectors of a few sentences. The Go test compares its own against them, which
 checks that what the lab exports is a valid HF checkpoint + tokenizer, read the same way.
 
-    /opt/pytorch-pypi/bin/python goldens/distilbert/demo_golden.py   # torch 2.15, transformers 4.46.3
+    python3 -m venv --system-site-packages /tmp/goldensvenv   # Debian's python3-torch 1.13
+    /tmp/goldensvenv/bin/pip install transformers==4.40.2 safetensors 'numpy<2'
+    /tmp/goldensvenv/bin/python goldens/distilbert/demo_golden.py
 """
 import json
 import numpy as np

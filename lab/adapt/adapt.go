@@ -266,9 +266,9 @@ func (set *Set) Summary() *show.Table {
 // demoNote says what the demo ran on: its drawn shapes, or the user's own images.
 func (set *Set) demoNote() string {
 	if set.Dataset.Demo {
-		return "demo fixtures: a random tiny CLIP on drawn shapes — the numbers show the mechanics, not CLIP"
+		return "demo: a tiny CLIP pretrained on captioned drawn shapes; the seed's numbers need the real model and data"
 	}
-	return "demo: a random tiny CLIP on your images — the numbers show the mechanics, not CLIP"
+	return "demo: a tiny CLIP pretrained on drawn shapes, adapted to your images; the seed's numbers need the real model"
 }
 
 // Grid shows up to perClass training images of each class.

@@ -18,7 +18,7 @@ import (
 )
 
 // bertSession is a real (not demo) session on a tiny random BertModel checkpoint — lab/bert's
-// testdata, with the demo's tokenizer, whose vocabulary it was made with — and the demo reviews
+// testdata, with the tokenizer it was made with (the demo's before the demo was pretrained) — and the demo reviews
 // standing in for Rotten Tomatoes in an offline hub cache, as `lab ex2 --model DIR` would run it.
 func bertSession(t *testing.T) *session.Session {
 	t.Helper()
@@ -51,7 +51,7 @@ func bertSession(t *testing.T) *session.Session {
 	raw, _ = json.Marshal(cfg)
 	os.WriteFile(filepath.Join(modelDir, "config.json"), raw, 0o644)
 	for _, f := range []string{"tokenizer.json", "tokenizer_config.json"} {
-		copyFile(filepath.Join(demo, f), filepath.Join(modelDir, f))
+		copyFile(filepath.Join("..", "bert", "testdata", "bert-tiny", f), filepath.Join(modelDir, f))
 	}
 	entry, err := data.Lookup("rotten_tomatoes")
 	if err != nil {

@@ -71,9 +71,10 @@ func logits(t *testing.T, s *session.Session, m Model, tok *tokenize.Tokenizer, 
 	return tensors.MustCopyFlatData[float32](out)
 }
 
-// TestFineTuneDemo runs Exercise 2 on the demo: the fine-tuned tiny model must beat its own
-// Exercise 1 baseline (the demo sentences carry a real, learnable signal), and the exported best
-// model must reload with the same logits.
+// TestFineTuneDemo runs Exercise 2 on the demo as `lab ex2 --demo` does. The demo must teach what
+// the seed lab does: the pretrained tiny model's frozen [CLS] features are good (Exercise 1's SVM
+// ≥ 0.75 on test) and fine-tuning is better still (≥ 3 points above). The exported best model
+// must reload with the same logits.
 func TestFineTuneDemo(t *testing.T) {
 	s, ds, tok := demo(t)
 	out := t.TempDir()
@@ -82,8 +83,12 @@ func TestFineTuneDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := baseline(t, s, ds, tok)
-	if !(ft.Test.AccTest > base.AccTest+0.1) {
-		t.Errorf("fine-tuned test accuracy %.3f does not beat the SVM baseline %.3f", ft.Test.AccTest, base.AccTest)
+	t.Logf("test accuracy: SVM on [CLS] features %.3f, fine-tuned %.3f", base.AccTest, ft.Test.AccTest)
+	if base.AccTest < 0.75 {
+		t.Errorf("Exercise 1's SVM scores %.3f < 0.75 on the demo's test split: the demo model's features carry too little", base.AccTest)
+	}
+	if !(ft.Test.AccTest >= base.AccTest+0.03) {
+		t.Errorf("fine-tuned test accuracy %.3f is not 3 points above the SVM baseline %.3f", ft.Test.AccTest, base.AccTest)
 	}
 	back, err := distilbert.LoadDir(filepath.Join(out, "best"), distilbert.RequireHead)
 	if err != nil {
@@ -128,6 +133,7 @@ func TestFineTuneLoRADemo(t *testing.T) {
 	s, ds, tok := demo(t)
 	out := t.TempDir()
 	o := Options{Args: SeedArgs(out, true), HeadSeed: 42, LoRA: DefaultLoRA()}
+	o.Args.LearningRate *= 10 // as `lab ex2 --lora` and notebook 02 take it
 	o.Args.LearningRate *= 10
 	ft, err := FineTune(context.Background(), s, o)
 	if err != nil {

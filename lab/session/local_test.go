@@ -252,10 +252,10 @@ func TestLocalImageFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(d.Classes, []string{"red circle", "green square", "blue triangle", "yellow ring"}) || d.Entry.Templates != nil || d.Name != "shapes" {
+	if !slices.Equal(d.Classes, []string{"red circle", "green square", "blue triangle", "yellow ring", "blue square", "red triangle", "yellow circle", "green ring"}) || d.Entry.Templates != nil || d.Name != "shapes" {
 		t.Errorf("classes %v, templates %v, name %q", d.Classes, d.Entry.Templates, d.Name)
 	}
-	if sp, err := d.EvalSplit(); err != nil || sp.NumRows != 48 {
+	if sp, err := d.EvalSplit(); err != nil || sp.NumRows != 96 {
 		t.Errorf("eval split: %v", err)
 	}
 }

@@ -75,13 +75,13 @@ type kind struct {
 }
 
 var (
-	textKind = kind{name: "DistilBERT", demoDir: data.DemoDir, demoModel: "demo (tiny random DistilBERT)",
+	textKind = kind{name: "DistilBERT", demoDir: data.DemoDir, demoModel: "demo (tiny pretrained DistilBERT)",
 		defaultModel: "distilbert-base-uncased", dataset: "rotten_tomatoes", columns: data.Columns{Text: "text", Label: "label"}, files: []string{
 			"config.json", hub.Optional("model.safetensors"), hub.Optional("model.safetensors.index.json"),
 			hub.Optional("tokenizer.json"), hub.Optional("tokenizer_config.json"), hub.Optional("vocab.txt"),
 			hub.Optional("special_tokens_map.json"),
 		}}
-	clipKind = kind{name: "CLIP", demoDir: data.CLIPDemoDir, demoModel: "demo (tiny random CLIP)",
+	clipKind = kind{name: "CLIP", demoDir: data.CLIPDemoDir, demoModel: "demo (tiny pretrained CLIP)",
 		defaultModel: "openai/clip-vit-base-patch16", columns: data.Columns{Image: "image", Label: "label"}, files: []string{
 			"config.json", hub.Optional("model.safetensors"), hub.Optional("model.safetensors.index.json"),
 			hub.Optional("pytorch_model.bin"), hub.Optional("tokenizer.json"), hub.Optional("tokenizer_config.json"),
@@ -242,11 +242,11 @@ func (s *Session) Banner(exercise string) show.Text {
 		if s.Cause != nil && s.causeHint != "" {
 			why += "; " + s.causeHint
 		}
-		data := "embedded fixtures"
+		data := "the embedded synthetic data"
 		if s.userData != "" {
-			data = "your dataset " + s.userData
+			data = "the embedded synthetic data, running on your dataset " + s.userData
 		}
-		line += fmt.Sprintf("\nDEMO (%s): %s with a random tiny %s — the numbers below mean nothing.", why, data, s.kind.name)
+		line += fmt.Sprintf("\nDEMO (%s): a tiny %s pretrained on %s.\nIt learns as the real one does; the seed's numbers need the real model and data.", why, s.kind.name, data)
 	}
 	return show.Text(line)
 }

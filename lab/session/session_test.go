@@ -59,7 +59,7 @@ func TestCLIPDemoDatasets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(d.Title, "standing in for "+name) || len(d.Classes) != 4 || d.Entry.Name != name {
+		if !strings.Contains(d.Title, "standing in for "+name) || len(d.Classes) != 8 || d.Entry.Name != name {
 			t.Errorf("%s: title %q, classes %v", name, d.Title, d.Classes)
 		}
 		if _, err := d.EvalSplit(); err != nil {

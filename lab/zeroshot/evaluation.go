@@ -226,7 +226,7 @@ func (e *Evaluation) Summary() *show.Table {
 	}
 	t.Add(e.Dataset, len(e.Classes), len(e.Labels), fmt.Sprintf("%.2f", 100*e.TopK(1)), fmt.Sprintf("%.2f", 100*e.TopK(5)), seed)
 	if e.Demo {
-		t.Note = "demo: a random tiny CLIP on drawn shapes — these numbers mean nothing"
+		t.Note = "demo: a tiny CLIP pretrained on captioned drawn shapes; the seed's numbers need the real model and data"
 	}
 	return t
 }

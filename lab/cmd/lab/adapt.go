@@ -29,7 +29,7 @@ type adaptOptions struct {
 
 func adaptFlags(stderr io.Writer) (*flag.FlagSet, *adaptOptions) {
 	fs := newFlags("ex3 adapt", "[--dataset eurosat|imagenette|tinyimagenet|ID_OR_DIR] [--shots N] [--eval N] [--methods LIST] [--epochs N] [--demo] [--model ID_OR_DIR] [--out DIR] [--results FILE.json] [--verbose]", stderr)
-	o := &adaptOptions{exerciseFlags: addExerciseFlags(fs, "CLIP", defaultCLIP, "a random tiny CLIP on drawn shapes")}
+	o := &adaptOptions{exerciseFlags: addExerciseFlags(fs, "CLIP", defaultCLIP, "a tiny CLIP pretrained on drawn shapes")}
 	o.dataset = fs.String("dataset", "eurosat", datasetHelp("images to adapt to: eurosat, imagenette or tinyimagenet (the catalog's)"))
 	o.shots = fs.Int("shots", 16, "labelled training images per class, drawn from the train split")
 	o.eval = fs.Int("eval", 400, "held-out images every method is scored on (the first of the evaluation split)")

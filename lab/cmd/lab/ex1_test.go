@@ -35,7 +35,7 @@ func TestEx1Demo(t *testing.T) {
 	}
 	// The features are cached: a second run extracts nothing, and says so.
 	_, stderr2, code := runLab(t, "ex1", "--demo")
-	if code != 0 || strings.Contains(stderr2, "embed train: 100%") || !strings.Contains(stderr2, "embed train: 300 sentences from the cache") {
+	if code != 0 || strings.Contains(stderr2, "embed train: 100%") || !strings.Contains(stderr2, "embed train: 2000 sentences from the cache") {
 		t.Errorf("second run (exit %d) re-extracted features or did not say they came from the cache:\n%s", code, stderr2)
 	}
 	// The SVM's C is a flag, and a tiny one changes the model (and names it).

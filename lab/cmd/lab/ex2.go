@@ -20,7 +20,7 @@ func runEx2(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	ef := addExerciseFlags(fs, "the encoder to fine-tune, a DistilBERT or BERT checkpoint, trained and exported in its own architecture", ex1.SeedModel, "on the embedded demo fixtures")
 	dataset := fs.String("dataset", "rotten_tomatoes", datasetHelp("the sentences: rotten_tomatoes (the catalog's)"))
 	out := fs.String("output-dir", "ex2-output", "checkpoints, and the best model exported in OUTPUT_DIR/best")
-	lr := fs.Float64("learning-rate", 0, "AdamW learning rate (0: 5e-5; the demo's random tiny model uses 5e-3)")
+	lr := fs.Float64("learning-rate", 0, "AdamW learning rate (0: 5e-5; the demo's tiny model uses 1e-3)")
 	batch := fs.Int("batch-size", 0, "training batch size (0: 16; the demo uses 32)")
 	epochs := fs.Int("epochs", 3, "epochs")
 	wd := fs.Float64("weight-decay", 0.01, "AdamW weight decay (not on biases and LayerNorm weights)")

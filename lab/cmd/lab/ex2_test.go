@@ -23,14 +23,14 @@ func TestEx2Demo(t *testing.T) {
 	if run.Seeds["training"] != 42 {
 		t.Errorf("seeds %v", run.Seeds)
 	}
-	// The demo's own learning rate and batch, and the warm-up the ratio made: 300 demo reviews in
-	// batches of 32 are 10 steps an epoch, 20 in all, a quarter of which is 5.
-	for name, want := range map[string]string{"learning-rate": "0.005", "batch-size": "32", "warmup-steps": "5", "warmup-ratio": "0.25", "patience": "off"} {
+	// The demo's own learning rate and batch, and the warm-up the ratio made: 2000 demo reviews in
+	// batches of 32 are 63 steps an epoch, 126 in all, a quarter of which is 31.5, rounded up as HF does.
+	for name, want := range map[string]string{"learning-rate": "0.001", "batch-size": "32", "warmup-steps": "32", "warmup-ratio": "0.25", "patience": "off"} {
 		if got := run.Options[name]; got != want {
 			t.Errorf("manifest option %q = %q, want %q (what ran)", name, got, want)
 		}
 	}
-	for _, want := range []string{"Exercise 2.1", "Training history", "Loss", "fine-tuned demo (tiny random DistilBERT)", "Confusion matrix", "best model exported to"} {
+	for _, want := range []string{"Exercise 2.1", "Training history", "Loss", "fine-tuned demo (tiny pretrained DistilBERT)", "Confusion matrix", "best model exported to"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -57,7 +57,7 @@ func TestEx2LoRADemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"demo (tiny random DistilBERT) + LoRA r=4 (q_lin, v_lin) + head", "best model exported to", "LoRA adapter (PEFT format) in " + filepath.Join(out, "adapter")} {
+	for _, want := range []string{"demo (tiny pretrained DistilBERT) + LoRA r=4 (q_lin, v_lin) + head", "best model exported to", "LoRA adapter (PEFT format) in " + filepath.Join(out, "adapter")} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}

@@ -56,7 +56,7 @@ type zeroShotOptions struct {
 
 func zeroShotFlags(stderr io.Writer) (*flag.FlagSet, *zeroShotOptions) {
 	fs := newFlags("ex3 zero-shot", "[--dataset imagenette|tinyimagenet|eurosat|all|ID_OR_DIR] [--templates default|ensemble] [--limit N] [--batch 32] [--demo] [--model ID_OR_DIR] [--results FILE.json] [--verbose]", stderr)
-	o := &zeroShotOptions{exerciseFlags: addExerciseFlags(fs, "CLIP", defaultCLIP, "a random tiny CLIP on drawn shapes")}
+	o := &zeroShotOptions{exerciseFlags: addExerciseFlags(fs, "CLIP", defaultCLIP, "a tiny CLIP pretrained on drawn shapes")}
 	o.dataset = fs.String("dataset", "all", datasetHelp("images to classify: imagenette, tinyimagenet, eurosat or all (the catalog's)"))
 	o.templates = fs.String("templates", "default", "prompts: default (the dataset's, e.g. \"a photo of a {}.\") or ensemble (OpenAI's 7 ImageNet prompts averaged)")
 	o.limit = fs.Int("limit", 0, "classify at most N images per dataset (0: all)")

@@ -54,7 +54,7 @@ func TestEx3AdaptDemo(t *testing.T) {
 	if want := filepath.Join(out, "head") + ", "; !strings.HasPrefix(run.Options["out"], want) {
 		t.Errorf("manifest out %q, want the folders, from %s", run.Options["out"], want)
 	}
-	for _, want := range []string{"DEMO", "Few-shot problem — demo shapes", "Training history", "Adapting CLIP — demo shapes (standing in for eurosat), 16 shots per class, 48 held-out images",
+	for _, want := range []string{"DEMO", "Few-shot problem — demo shapes", "Training history", "Adapting CLIP — demo shapes (standing in for eurosat), 16 shots per class, 96 held-out images",
 		"zero-shot (a centered satellite photo of {}.)", "linear probe (LinearSVC(C=1, ", "zero-shot-initialised head", "LayerNorm tuning", "BitFit", "LoRA r=8", "LoRA adapter (PEFT format): " + out + "/lora/adapter", "prompt learning (CoOp", "learned prompt context: " + out + "/prompt/prompt_learner.safetensors"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
