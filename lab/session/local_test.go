@@ -275,7 +275,7 @@ func TestDemoRunsOnAFolder(t *testing.T) {
 	if err != nil || d.Demo || d.Dir != rt || len(d.Splits) != 3 {
 		t.Fatalf("dataset %+v, %v", d, err)
 	}
-	if b := string(s.Banner("ex1")); !s.Demo || !strings.Contains(b, "DEMO (asked for): your dataset "+rt+" with a random tiny DistilBERT") {
+	if b := string(s.Banner("ex1")); !s.Demo || !strings.Contains(b, "DEMO (asked for): your dataset "+rt+" with a tiny DistilBERT pretrained") {
 		t.Errorf("banner %q", b)
 	}
 	// A hub id is not the user's data at hand: the demo still refuses it.

@@ -242,11 +242,11 @@ func (s *Session) Banner(exercise string) show.Text {
 		if s.Cause != nil && s.causeHint != "" {
 			why += "; " + s.causeHint
 		}
-		data := "the embedded synthetic data"
+		what := "a tiny " + s.kind.name
 		if s.userData != "" {
-			data = "the embedded synthetic data, running on your dataset " + s.userData
+			what = "your dataset " + s.userData + " with a tiny " + s.kind.name
 		}
-		line += fmt.Sprintf("\nDEMO (%s): a tiny %s pretrained on %s.\nIt learns as the real one does; the seed's numbers need the real model and data.", why, s.kind.name, data)
+		line += fmt.Sprintf("\nDEMO (%s): %s pretrained on the embedded synthetic data.\nIt learns as the real one does; the seed's numbers need the real model and data.", why, what)
 	}
 	return show.Text(line)
 }
