@@ -223,6 +223,16 @@ func xlaFlags(user string) string {
 	return strings.TrimSpace(user + " " + exact)
 }
 
+// Deterministic says whether two runs with the same seed repeat bit for bit on this backend, as
+// far as the lab has seen, so that a manifest can say whether a difference means anything.
+// Pure Go does, across processes too. XLA's CPU plugin (xla-cpu-pjrt 0.0.1) does within a process
+// but not always across processes: two `lab ex2` runs of a MiniLM-size encoder agreed for ten steps
+// and then differed in the last bits (TestEx2RepeatsAcrossProcesses in lab/cmd/lab reproduces it).
+// Its compiled programs were identical (HLO, LLVM IR and object code), and neither single-threaded
+// Eigen (--xla_cpu_multi_thread_eigen=false) nor the older emitters (--xla_cpu_use_fusion_emitters=false)
+// made the runs repeat. CUDA has not been tried.
+func (c Choice) Deterministic() bool { return strings.HasPrefix(c.Config, "go") }
+
 func silenceStdout() (restore func()) {
 	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {

@@ -215,6 +215,14 @@ func TestXLAFlagsKeepTheUsersOwn(t *testing.T) {
 	}
 }
 
+func TestDeterministic(t *testing.T) {
+	for config, want := range map[string]bool{"go": true, "go:parallelism=-1": true, "xla:cpu": false, "xla:/opt/p/pjrt_c_api_cpu_plugin.so": false, "xla:cuda": false} {
+		if got := (Choice{Config: config}).Deterministic(); got != want {
+			t.Errorf("%s: Deterministic() = %v, want %v", config, got, want)
+		}
+	}
+}
+
 // The CPU plugin's device count is not the machine's CPUs: the description says the CPUs instead;
 // a CUDA plugin's count is its GPUs and stays.
 func TestXLADescriptionSaysTheCPUs(t *testing.T) {

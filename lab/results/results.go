@@ -73,6 +73,9 @@ type Backend struct {
 	Description string `json:"description,omitempty"` // e.g. "pure Go, SIMD", or the plugin's own words
 	Reason      string `json:"reason,omitempty"`      // why this one
 	Plugin      *File  `json:"plugin,omitempty"`      // the PJRT plugin's file, when one is loaded by path
+	// Deterministic says whether a seeded run repeats bit for bit on this backend (so a diff of
+	// two manifests shows a change, not noise): pure Go; not XLA's CPU plugin across processes.
+	Deterministic bool `json:"deterministic"`
 }
 
 // Source is a model or a dataset: where it came from and the files read.

@@ -32,7 +32,7 @@ func (s *Session) Results(exercise string) *results.Run {
 func (s *Session) Phase(name string) { s.run.Phase(name) }
 
 func (s *Session) describe(r *results.Run) error {
-	r.Backend = results.Backend{Config: s.Choice.Config, Description: s.Choice.Description, Reason: s.Choice.Reason}
+	r.Backend = results.Backend{Config: s.Choice.Config, Description: s.Choice.Description, Reason: s.Choice.Reason, Deterministic: s.Choice.Deterministic()}
 	r.Demo, r.DemoWhy = s.Demo, ""
 	if s.Demo {
 		r.DemoWhy = s.Why
