@@ -382,3 +382,31 @@ func TestDemoResults(t *testing.T) {
 		t.Error("a NaN metric was accepted")
 	}
 }
+
+// A tokenizer with more tokens than the model's embeddings is refused when it is loaded, naming
+// both files, instead of indexing past the embedding table at the first rare word.
+func TestTokenizerLargerThanTheModelIsRefused(t *testing.T) {
+	demo, err := data.DemoDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, f := range []string{"model.safetensors", "tokenizer.json", "tokenizer_config.json"} {
+		raw, err := os.ReadFile(filepath.Join(demo, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), raw, 0o644)
+	}
+	var cfg map[string]any
+	raw, _ := os.ReadFile(filepath.Join(demo, "config.json"))
+	json.Unmarshal(raw, &cfg)
+	cfg["vocab_size"] = 10
+	raw, _ = json.Marshal(cfg)
+	os.WriteFile(filepath.Join(dir, "config.json"), raw, 0o644)
+	s := &Session{ModelDir: dir}
+	_, err = s.Tokenizer()
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "tokenizer.json")) || !strings.Contains(err.Error(), "vocab_size 10") {
+		t.Errorf("err %v", err)
+	}
+}

@@ -252,7 +252,23 @@ func (s *Session) Banner(exercise string) show.Text {
 }
 
 // Tokenizer loads the model's tokenizer (tokenizer.json, or a BERT vocab.txt).
-func (s *Session) Tokenizer() (*tokenize.Tokenizer, error) { return tokenize.Load(s.ModelDir) }
+func (s *Session) Tokenizer() (*tokenize.Tokenizer, error) {
+	tok, err := tokenize.Load(s.ModelDir)
+	if err != nil {
+		return nil, err
+	}
+	// A tokenizer with more tokens than the model has embeddings (one copied from another model)
+	// would index past the embedding table at the first rare word: say so now, naming both files.
+	var cfg struct {
+		VocabSize int `json:"vocab_size"`
+	}
+	if raw, err := os.ReadFile(filepath.Join(s.ModelDir, "config.json")); err == nil && json.Unmarshal(raw, &cfg) == nil &&
+		cfg.VocabSize > 0 && tok.VocabSize() > cfg.VocabSize {
+		return nil, fmt.Errorf("%s has %d tokens but %s has vocab_size %d: the tokenizer is not this model's",
+			filepath.Join(s.ModelDir, "tokenizer.json"), tok.VocabSize(), filepath.Join(s.ModelDir, "config.json"), cfg.VocabSize)
+	}
+	return tok, nil
+}
 
 // Encoder loads the session's model as the text encoder its checkpoint is — DistilBertModel or
 // BertModel — without a classification head.

@@ -40,8 +40,8 @@ func bertModelAndData(t *testing.T) string {
 	delete(cfg, "label2id")
 	raw, _ = json.Marshal(cfg)
 	os.WriteFile(filepath.Join(model, "config.json"), raw, 0o644)
-	for _, f := range []string{"tokenizer.json", "tokenizer_config.json"} {
-		copyFile(filepath.Join(demo, f), filepath.Join(model, f))
+	for _, f := range []string{"tokenizer.json", "tokenizer_config.json"} { // the vocabulary the fixture was made with
+		copyFile(filepath.Join(tiny, f), filepath.Join(model, f))
 	}
 	entry, err := data.Lookup("rotten_tomatoes")
 	if err != nil {
