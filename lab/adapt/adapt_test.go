@@ -50,16 +50,30 @@ func dirDataset(t *testing.T, dir string, like *session.Dataset) *session.Datase
 	return &session.Dataset{Dataset: ds, Name: like.Name, Title: "copy of " + like.Title, Entry: like.Entry, Classes: ds.LabelNames, Demo: true}
 }
 
-// TestPrepareDemo: 16 shots of each of the 4 classes, the 48 test images held out, and zero-shot
-// scored on them exactly as the zero-shot exercise scores them.
+// testRows is the size of the demo's test split, which Prepare holds out whole.
+func testRows(t *testing.T, d *session.Dataset) int {
+	t.Helper()
+	test, err := d.Split("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return test.NumRows
+}
+
+// TestPrepareDemo: 16 shots of each of the demo's classes, the whole test split held out, and
+// zero-shot scored on it exactly as the zero-shot exercise scores it.
 func TestPrepareDemo(t *testing.T) {
 	l, d := demoLab(t)
 	s, err := Prepare(context.Background(), l, d, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Train) != 64 || len(s.Eval) != 48 || len(s.Images) != 64 {
-		t.Fatalf("%d training (%d images) and %d held-out examples; want 64 and 48", len(s.Train), len(s.Images), len(s.Eval))
+	classes, held := len(d.Classes), testRows(t, d)
+	if len(s.Classes) != classes || classes < 2 {
+		t.Fatalf("%d classes in the set, %d in the dataset", len(s.Classes), classes)
+	}
+	if len(s.Train) != 16*classes || len(s.Eval) != held || len(s.Images) != 16*classes {
+		t.Fatalf("%d training (%d images) and %d held-out examples; want %d and %d", len(s.Train), len(s.Images), len(s.Eval), 16*classes, held)
 	}
 	perClass := map[int]int{}
 	for _, e := range s.Train {
@@ -68,7 +82,7 @@ func TestPrepareDemo(t *testing.T) {
 			t.Fatalf("an example has %d pixel values, want 3×64×64", len(px))
 		}
 	}
-	for c := range 4 {
+	for c := range classes {
 		if perClass[c] != 16 {
 			t.Errorf("class %d has %d shots, want 16", c, perClass[c])
 		}
@@ -176,15 +190,17 @@ func TestFineTune(t *testing.T) {
 		return tensors.MustCopyFlatData[float32](x)
 	}
 	const q = "vision_model.encoder.layers.0.self_attn.q_proj"
-	// The demo's vision tower: width 64, 2 layers, MLP 128; LayerNorms pre, 2 per layer, post.
-	wantTrainable := map[Method]int64{Head: 4 * (32 + 1), LayerNorm: 4*(32+1) + 6*2*64, BitFit: 4*(32+1) + 1280, LoRA: 4*(32+1) + 4*8*(64+64)}
+	// The head: one row of the projection's width (32) and a bias per class. The demo's vision
+	// tower: width 64, 2 layers, MLP 128; LayerNorms pre, 2 per layer, post.
+	head := int64(len(s.Classes)) * (32 + 1)
+	wantTrainable := map[Method]int64{Head: head, LayerNorm: head + 6*2*64, BitFit: head + 1280, LoRA: head + 4*8*(64+64)}
+	stepsPerEpoch := (len(s.Train) + 7) / 8 // batches of 8, the last one short
 	for _, method := range Methods {
 		epochs := 4
 		if method == LoRA {
 			epochs = 10 // enough to learn the shapes, for the accuracy check below
 		}
 		r, err := s.FineTune(context.Background(), TrainOptions{Method: method, Epochs: epochs, OutputDir: t.TempDir()})
-		// 64 images in batches of 8: 8 steps an epoch, so the last checkpoint is 8×epochs.
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,6 +216,7 @@ func TestFineTune(t *testing.T) {
 		if r.Trainable != wantTrainable[method] {
 			t.Errorf("%s: %d trainable parameters, want %d", method, r.Trainable, wantTrainable[method])
 		}
+		t.Logf("%s: accuracy %.3f (zero-shot %.3f)", method, r.Accuracy, zs.Accuracy)
 		if len(r.History.Epochs) != epochs {
 			t.Errorf("%s: %d epochs logged", method, len(r.History.Epochs))
 		}
@@ -220,7 +237,7 @@ func TestFineTune(t *testing.T) {
 			continue
 		}
 		// The checkpoints hold what training changes, not the frozen tower.
-		ckpt, err := weights.Open(filepath.Join(filepath.Dir(r.Saved), fmt.Sprintf("checkpoint-%d", 8*epochs), "variables.safetensors"))
+		ckpt, err := weights.Open(filepath.Join(filepath.Dir(r.Saved), fmt.Sprintf("checkpoint-%d", stepsPerEpoch*epochs), "variables.safetensors"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -230,8 +247,10 @@ func TestFineTune(t *testing.T) {
 			}
 		}
 		ckpt.Close()
-		if r.Accuracy < zs.Accuracy+0.25 {
-			t.Errorf("LoRA reached %.3f on the demo's shapes; zero-shot %.3f: it should learn them", r.Accuracy, zs.Accuracy)
+		// The demo CLIP is pretrained on these shapes, so zero-shot is already good: learning them
+		// means fixing at least a third of zero-shot's mistakes.
+		if r.Accuracy < zs.Accuracy+(1-zs.Accuracy)/3 {
+			t.Errorf("LoRA reached %.3f on the demo's shapes; zero-shot %.3f: it should fix a third of zero-shot's mistakes", r.Accuracy, zs.Accuracy)
 		}
 		fresh, err := clip.LoadDir(s.Model.Dir)
 		if err != nil {
@@ -252,7 +271,7 @@ func TestFineTune(t *testing.T) {
 		t.Errorf("%d results recorded, want 7", got)
 	}
 	table := s.Table().Text()
-	for _, want := range []string{"zero-shot", "linear probe", "LayerNorm tuning", "BitFit", "LoRA r=8", "prompt learning (CoOp", "demo fixtures"} {
+	for _, want := range []string{"zero-shot", "linear probe", "LayerNorm tuning", "BitFit", "LoRA r=8", "prompt learning (CoOp", "demo: a tiny CLIP pretrained on captioned drawn shapes"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("results table lacks %q:\n%s", want, table)
 		}
@@ -401,10 +420,13 @@ func TestPrepareSkipsCorruptImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Skipped != 1 || len(s.Train) != 63 || len(s.Images) != 63 || len(s.Eval) != 48 {
-		t.Errorf("skipped %d, %d training examples (%d images) and %d held-out; want 1, 63 (63), 48", s.Skipped, len(s.Train), len(s.Images), len(s.Eval))
+	// The demo's train split holds exactly 16 images a class, so the corrupt one leaves its class a
+	// shot short.
+	kept, held := 16*len(d.Classes)-1, testRows(t, d)
+	if s.Skipped != 1 || len(s.Train) != kept || len(s.Images) != kept || len(s.Eval) != held {
+		t.Errorf("skipped %d, %d training examples (%d images) and %d held-out; want 1, %d (%d), %d", s.Skipped, len(s.Train), len(s.Images), len(s.Eval), kept, kept, held)
 	}
-	if g := s.Grid(100); len(g.Pictures) != 63 || string(g.Pictures[0].Data) == "\x89PNG but not really" {
+	if g := s.Grid(100); len(g.Pictures) != kept || string(g.Pictures[0].Data) == "\x89PNG but not really" {
 		t.Errorf("the grid shows %d pictures, or the corrupt one", len(g.Pictures))
 	}
 }
