@@ -102,11 +102,11 @@ func TestEx2BatchInterruptAndResume(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if want := "batch size 100000 is more than the 300 training examples: each epoch is one step on all 300"; !strings.Contains(stderr, want) {
+	if want := "batch size 100000 is more than the 2000 training examples: each epoch is one step on all 2000"; !strings.Contains(stderr, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, stderr)
 	}
-	if run := checkManifest(t, manifest, "ex2"); run.Options["batch-size"] != "300" {
-		t.Errorf("manifest batch-size %q, want the 300 that ran", run.Options["batch-size"])
+	if run := checkManifest(t, manifest, "ex2"); run.Options["batch-size"] != "2000" {
+		t.Errorf("manifest batch-size %q, want the 2000 that ran", run.Options["batch-size"])
 	}
 
 	// Ctrl-C as the banner is shown: with out's checkpoint to continue from, and in a fresh folder.

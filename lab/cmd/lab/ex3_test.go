@@ -21,9 +21,9 @@ func TestEx3ZeroShotDemo(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
 	}
-	// Each of the three datasets has its stand-in, named as such, with 4 classes and 20 images.
+	// Each of the three datasets has its stand-in, named as such, with 8 classes and 20 images.
 	for _, name := range []string{"imagenette", "tinyimagenet", "eurosat"} {
-		if !strings.Contains(strings.Join(strings.Fields(stdout), " "), "demo shapes (standing in for "+name+") 4 20 ") {
+		if !strings.Contains(strings.Join(strings.Fields(stdout), " "), "demo shapes (standing in for "+name+") 8 20 ") {
 			t.Errorf("the summary lacks the row of %s's stand-in:\n%s", name, stdout)
 		}
 	}
