@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -181,21 +182,30 @@ func OpenDir(spec Spec, dir string, splits ...string) (*Dataset, error) {
 	return open(dir, spec, layout, readme, local, splits)
 }
 
+// pickSplits sets Available to the splits a layout has, sorted, and returns the wanted ones — all
+// of them when want is empty — or an error naming a wanted split it lacks; where names the
+// dataset in that error (the repo id, or the folder).
+func (d *Dataset) pickSplits(where string, have, want []string) ([]string, error) {
+	slices.Sort(have)
+	d.Available = have
+	if len(want) == 0 {
+		want = have
+	}
+	for _, name := range want {
+		if !slices.Contains(have, name) {
+			return nil, noSplit(where, name, have)
+		}
+	}
+	return want, nil
+}
+
 // open picks the wanted splits of a layout, gets their files and opens them.
 // where names the dataset in errors: the repo id, or the folder.
 func open(where string, spec Spec, layout map[string][]string, readme string, get func(string) (string, error), want []string) (*Dataset, error) {
 	d := &Dataset{Spec: spec, Splits: map[string]*Split{}, where: where, Readme: readme, Format: FormatParquet}
-	for name := range layout {
-		d.Available = append(d.Available, name)
-	}
-	slices.Sort(d.Available)
-	if len(want) == 0 {
-		want = d.Available
-	}
-	for _, name := range want {
-		if _, ok := layout[name]; !ok {
-			return nil, noSplit(where, name, d.Available)
-		}
+	want, err := d.pickSplits(where, slices.Collect(maps.Keys(layout)), want)
+	if err != nil {
+		return nil, err
 	}
 	names := spec.LabelNames
 	fromReadme := false

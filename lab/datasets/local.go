@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -243,17 +244,9 @@ func openText(spec Spec, dir, format string, layout map[string][]string, want []
 		return nil, &Error{File: dir, Row: -1, Kind: ErrNoSplit, Msg: fmt.Sprintf("split files of several formats (%s); keep one format", strings.Join(allFiles(layout), ", "))}
 	}
 	d := &Dataset{Spec: spec, Splits: map[string]*Split{}, where: dir, Format: format}
-	for name := range layout {
-		d.Available = append(d.Available, name)
-	}
-	slices.Sort(d.Available)
-	if len(want) == 0 {
-		want = d.Available
-	}
-	for _, name := range want {
-		if _, ok := layout[name]; !ok {
-			return nil, noSplit(dir, name, d.Available)
-		}
+	want, err := d.pickSplits(dir, slices.Collect(maps.Keys(layout)), want)
+	if err != nil {
+		return nil, err
 	}
 	// Every split is read, loaded or not: string labels are numbered over all of them.
 	tables := map[string][]*table{}
@@ -607,18 +600,12 @@ func openImageFolder(spec Spec, dir string, files []string, want []string) (*Dat
 	for _, it := range items {
 		layout[it.split] = append(layout[it.split], it)
 	}
-	for name := range layout {
-		d.Available = append(d.Available, name)
-	}
-	slices.Sort(d.Available)
-	if len(want) == 0 {
-		want = d.Available
+	want, err := d.pickSplits(dir, slices.Collect(maps.Keys(layout)), want)
+	if err != nil {
+		return nil, err
 	}
 	for _, name := range want {
-		its, ok := layout[name]
-		if !ok {
-			return nil, noSplit(dir, name, d.Available)
-		}
+		its := layout[name]
 		s := &Split{Name: name, LabelNames: classes, spec: d.Spec, inMemory: true}
 		// Class by class, as ImageFolder lists them; the file listing is sorted already.
 		slices.SortStableFunc(its, func(a, b item) int { return strings.Compare(a.class, b.class) })
