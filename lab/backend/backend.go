@@ -229,8 +229,9 @@ func xlaFlags(user string) string {
 // but not always across processes: two `lab ex2` runs of a MiniLM-size encoder agreed for ten steps
 // and then differed in the last bits (TestEx2RepeatsAcrossProcesses in lab/cmd/lab reproduces it).
 // Its compiled programs were identical (HLO, LLVM IR and object code), and neither single-threaded
-// Eigen (--xla_cpu_multi_thread_eigen=false) nor the older emitters (--xla_cpu_use_fusion_emitters=false)
-// made the runs repeat. CUDA has not been tried.
+// Eigen (--xla_cpu_multi_thread_eigen=false), the older emitters (--xla_cpu_use_fusion_emitters=false),
+// the older runtime (--xla_cpu_use_thunk_runtime=false) nor one CPU (taskset -c 0) made the runs
+// repeat. CUDA has not been tried.
 func (c Choice) Deterministic() bool { return strings.HasPrefix(c.Config, "go") }
 
 func silenceStdout() (restore func()) {
