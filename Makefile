@@ -40,8 +40,10 @@ test-xla-cpu: lab
 	out=$$(env -u GOMLX_BACKEND -u CUDA_VISIBLE_DEVICES bin/lab bench embed --layers 1 --batches 1 --seq 8 --batch 2); \
 	echo "$$out" | grep -q "^backend xla:cpu .*$(TESTPJRT)/pjrt_c_api_cpu_plugin.so" || { echo "lab bench embed did not choose the installed plugin:"; echo "$$out"; exit 1; }; \
 	echo "lab bench embed chose XLA's CPU plugin by itself"; \
-	echo "GOMLX_BACKEND=xla:cpu $(GO) test -count=1 $(PARITY)"; \
-	GOMLX_BACKEND=xla:cpu $(HEARTBEAT) "go test on xla:cpu" $(GO) test -count=1 -skip '$(NOTONXLA)' $(PARITY)
+	echo "GOMLX_BACKEND=xla:cpu $(GO) test -count=1 -skip '$(NOTONXLA)' $(PARITY)"; \
+	GOMLX_BACKEND=xla:cpu $(HEARTBEAT) "go test on xla:cpu" $(GO) test -count=1 -skip '$(NOTONXLA)' $(PARITY); \
+	echo "GOMLX_BACKEND=xla:cpu $(GO) test -count=1 -run TestEx2RepeatsAcrossProcesses ./lab/cmd/lab/   # two processes, the same bytes"; \
+	GOMLX_BACKEND=xla:cpu $(HEARTBEAT) "seeded runs repeat on xla:cpu" $(GO) test -count=1 -run TestEx2RepeatsAcrossProcesses ./lab/cmd/lab/
 
 # The notebooks run in a private Jupyter data dir, so a test never touches the user's kernels.
 # First the checker's self-test: every nbcheck/testdata/*.ipynb must fail (for the reason its

@@ -206,33 +206,53 @@ func create(config string) (b compute.Backend, err error) {
 	return compute.NewWithConfig(config)
 }
 
-// xlaFlags adds to the user's XLA_FLAGS what the lab's graphs need, unless the user set it.
+// xlaFlags adds to the user's XLA_FLAGS what the lab's graphs need, each unless the user set it.
 //
 // --xla_allow_excess_precision=false: by default XLA may drop a float32→bfloat16→float32 round
 // trip (SimplifyFPConversions), so `--dtype bf16` leaves some values unrounded where autocast
 // rounds them and rounds others, a mix no autocast computes: on XLA's CPU plugin the
 // mixed-precision gradients then drifted from HF's by up to 12 % (pre_classifier.weight, against
 // ≤1.3 % on pure Go); without the excess precision they are within 1.3 % as on pure Go. Graphs in
-// float32 alone hold no such conversion and compile the same. The plugin reads XLA_FLAGS when it
-// first compiles, so this must be set before the backend is created.
+// float32 alone hold no such conversion and compile the same.
+//
+// --xla_cpu_use_xnnpack=false --xla_cpu_experimental_xnn_fusion_type=: with XNNPACK, two processes
+// fine-tuning the same seeded MiniLM-size encoder agreed for ten steps, then parted in the last
+// bits (a loss at 1e-6, every exported weight) in one run of two or three, while runs within one
+// process agreed. The compiled programs were identical (HLO, LLVM IR, object code); neither
+// single-threaded Eigen, the older emitters or runtime, nor one CPU (taskset) made runs repeat;
+// without XNNPACK every run gave the same bytes (TestEx2RepeatsAcrossProcesses, in make test), as
+// fast as with it (docs/benchmarks.md). LAB_NONDETERMINISTIC=1 keeps XNNPACK.
+//
+// The plugin reads XLA_FLAGS when it first compiles, so this must be set before the backend is
+// created.
 func xlaFlags(user string) string {
-	const exact = "--xla_allow_excess_precision=false"
-	if strings.Contains(user, "xla_allow_excess_precision") {
-		return user
+	flags := []string{"--xla_allow_excess_precision=false"}
+	if os.Getenv("LAB_NONDETERMINISTIC") == "" {
+		flags = append(flags, "--xla_cpu_use_xnnpack=false", "--xla_cpu_experimental_xnn_fusion_type=")
 	}
-	return strings.TrimSpace(user + " " + exact)
+	out := user
+	for _, f := range flags {
+		name, _, _ := strings.Cut(strings.TrimPrefix(f, "--"), "=")
+		if !strings.Contains(user, name) {
+			out += " " + f
+		}
+	}
+	return strings.TrimSpace(out)
 }
 
 // Deterministic says whether two runs with the same seed repeat bit for bit on this backend, as
-// far as the lab has seen, so that a manifest can say whether a difference means anything.
-// Pure Go does, across processes too. XLA's CPU plugin (xla-cpu-pjrt 0.0.1) does within a process
-// but not always across processes: two `lab ex2` runs of a MiniLM-size encoder agreed for ten steps
-// and then differed in the last bits (TestEx2RepeatsAcrossProcesses in lab/cmd/lab reproduces it).
-// Its compiled programs were identical (HLO, LLVM IR and object code), and neither single-threaded
-// Eigen (--xla_cpu_multi_thread_eigen=false), the older emitters (--xla_cpu_use_fusion_emitters=false),
-// the older runtime (--xla_cpu_use_thunk_runtime=false) nor one CPU (taskset -c 0) made the runs
-// repeat. CUDA has not been tried.
-func (c Choice) Deterministic() bool { return strings.HasPrefix(c.Config, "go") }
+// far as the lab has seen, so that a manifest can say whether a difference means anything: pure Go
+// always; XLA's CPU plugin with XNNPACK off (as xlaFlags sets it unless LAB_NONDETERMINISTIC or the
+// user's XLA_FLAGS says otherwise); CUDA has not been tried.
+func (c Choice) Deterministic() bool {
+	switch {
+	case strings.HasPrefix(c.Config, "go"):
+		return true
+	case c.GPU():
+		return false
+	}
+	return strings.Contains(os.Getenv("XLA_FLAGS"), "--xla_cpu_use_xnnpack=false")
+}
 
 func silenceStdout() (restore func()) {
 	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)

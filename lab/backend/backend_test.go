@@ -204,22 +204,34 @@ func TestFindsJAXPluginBesideThePython3OnPath(t *testing.T) {
 }
 
 func TestXLAFlagsKeepTheUsersOwn(t *testing.T) {
+	const det = " --xla_cpu_use_xnnpack=false --xla_cpu_experimental_xnn_fusion_type="
 	for user, want := range map[string]string{
-		"":                     "--xla_allow_excess_precision=false",
-		"--xla_dump_to=/tmp/d": "--xla_dump_to=/tmp/d --xla_allow_excess_precision=false",
-		"--xla_allow_excess_precision=true --xla_dump_to=/tmp/d": "--xla_allow_excess_precision=true --xla_dump_to=/tmp/d",
+		"":                     "--xla_allow_excess_precision=false" + det,
+		"--xla_dump_to=/tmp/d": "--xla_dump_to=/tmp/d --xla_allow_excess_precision=false" + det,
+		"--xla_allow_excess_precision=true --xla_dump_to=/tmp/d": "--xla_allow_excess_precision=true --xla_dump_to=/tmp/d" + det,
+		"--xla_cpu_use_xnnpack=true":                             "--xla_cpu_use_xnnpack=true --xla_allow_excess_precision=false --xla_cpu_experimental_xnn_fusion_type=",
 	} {
 		if got := xlaFlags(user); got != want {
 			t.Errorf("xlaFlags(%q) = %q, want %q", user, got, want)
 		}
 	}
+	// Speed over repeatability, when asked for: XNNPACK stays.
+	t.Setenv("LAB_NONDETERMINISTIC", "1")
+	if got := xlaFlags(""); got != "--xla_allow_excess_precision=false" {
+		t.Errorf("with LAB_NONDETERMINISTIC: %q", got)
+	}
 }
 
 func TestDeterministic(t *testing.T) {
-	for config, want := range map[string]bool{"go": true, "go:parallelism=-1": true, "xla:cpu": false, "xla:/opt/p/pjrt_c_api_cpu_plugin.so": false, "xla:cuda": false} {
+	t.Setenv("XLA_FLAGS", xlaFlags(""))
+	for config, want := range map[string]bool{"go": true, "go:parallelism=-1": true, "xla:cpu": true, "xla:cuda": false} {
 		if got := (Choice{Config: config}).Deterministic(); got != want {
 			t.Errorf("%s: Deterministic() = %v, want %v", config, got, want)
 		}
+	}
+	t.Setenv("XLA_FLAGS", "--xla_cpu_use_xnnpack=true")
+	if (Choice{Config: "xla:cpu"}).Deterministic() {
+		t.Error("xla:cpu with XNNPACK said it repeats")
 	}
 }
 

@@ -27,9 +27,9 @@ func TestMain(m *testing.M) {
 // processes, exports the same bytes and writes the same manifest but for times, dates and paths —
 // at the width where XLA's CPU plugin stopped repeating (all-MiniLM-L6-v2's: 384 wide, 12 heads,
 // 1536 hidden; 2 of its 6 layers, to keep make test short; random weights), on the demo reviews, whose batches pad to different
-// lengths. Pure Go repeats itself; XLA's CPU plugin repeats within one process but not always
-// across processes (see backend.Choice.Deterministic), so make test runs this on pure Go only; run
-// it on the plugin with GOMLX_BACKEND=xla:cpu to reproduce what issue 22 reports.
+// lengths. XLA's CPU plugin with XNNPACK repeated itself within one process but not across
+// processes; the lab turns XNNPACK off (lab/backend). make test runs this on pure Go, then on the
+// plugin; LAB_NONDETERMINISTIC=1 LAB_REPEAT_LAYERS=6 GOMLX_BACKEND=xla:cpu reproduces the failure.
 func TestEx2RepeatsAcrossProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: two fine-tunings of a MiniLM-size encoder")
@@ -80,6 +80,9 @@ func TestEx2RepeatsAcrossProcesses(t *testing.T) {
 		t.Fatalf("the runs chose different backends: %s, %s", a.Backend.Config, b.Backend.Config)
 	}
 	t.Logf("backend %s", a.Backend.Config)
+	if !a.Backend.Deterministic {
+		t.Errorf("the manifest says %s does not repeat", a.Backend.Config)
+	}
 	for name, v := range a.Metrics {
 		if b.Metrics[name] != v {
 			t.Errorf("metric %q: %v, then %v", name, v, b.Metrics[name])
