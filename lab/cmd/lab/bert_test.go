@@ -112,4 +112,3 @@ func TestBERTEndToEnd(t *testing.T) {
 		t.Errorf("classify the export: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
-
