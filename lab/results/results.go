@@ -141,14 +141,6 @@ func (r *Run) Option(name, value string) {
 	r.Options[name] = value
 }
 
-// Time records how long a phase took.
-func (r *Run) Time(phase string, d time.Duration) {
-	if r.Times == nil {
-		r.Times = map[string]float64{}
-	}
-	r.Times[phase] = d.Seconds()
-}
-
 // Phase ends the phase running (its time is added to Times) and starts the named one now. A phase
 // entered again adds to its time, so training interleaved with evaluations sums both. Save ends the
 // last phase; a nil Run ignores the call, so steps may mark phases whether or not a manifest is kept.
