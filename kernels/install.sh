@@ -33,6 +33,8 @@ fi
 
 data=${JUPYTER_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/jupyter}
 # GoNB needs go, goimports and gopls on PATH; Jupyter starts kernels with a bare environment.
+# LAB_MODULE names this repository: a notebook opened outside it (a student's copy in a home folder,
+# an nbgrader submission) finds the lab module there.
 path="$gobin:$(dirname "$go"):/usr/local/bin:/usr/bin:/bin"
 
 # GoNB's log goes to gonb.log beside each kernel.json, and only its fatal errors to the terminal
@@ -56,6 +58,7 @@ install_kernel() { # name, display name, then the kernel's own environment as "N
   "interrupt_mode": "message",
   "env": {
     "GOEXPERIMENT": "simd",
+    "LAB_MODULE": "$root",
     $3
     "PATH": "$path"
   }

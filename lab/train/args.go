@@ -39,8 +39,13 @@ type Args struct {
 // OutputDir is a folder for a run's checkpoints named name, under the user's own cache
 // directory (~/.cache/translab/runs/NAME on Linux): two students on one server never write to the
 // same one, as they would under a fixed /tmp path. Without a cache directory (no $HOME), it is a
-// folder of the user's id under the temporary directory.
+// folder of the user's id under the temporary directory. LAB_RUNS_DIR, when set, is the folder the
+// runs go in instead: `make grade` gives each submission its own, so that a test reading a run's
+// checkpoints never finds another student's.
 func OutputDir(name string) string {
+	if dir := os.Getenv("LAB_RUNS_DIR"); dir != "" {
+		return filepath.Join(dir, name)
+	}
 	base, err := os.UserCacheDir()
 	if err != nil {
 		return filepath.Join(os.TempDir(), "translab-"+strconv.Itoa(os.Getuid()), "runs", name)

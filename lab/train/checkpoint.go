@@ -99,16 +99,9 @@ func saveCheckpoint(outputDir string, store *model.Store, st trainerState) error
 // loadCheckpoint sets the variables of the store from a checkpoint; all but frozen ones must be
 // there, with the shapes they have.
 func loadCheckpoint(dir string, store *model.Store) (*trainerState, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, stateFile))
+	st, err := readState(dir)
 	if err != nil {
-		return nil, fmt.Errorf("train: %s is not a complete checkpoint: %w", dir, err)
-	}
-	var st trainerState
-	if err := json.Unmarshal(raw, &st); err != nil {
-		return nil, fmt.Errorf("train: %s: %s: %w", dir, stateFile, err)
-	}
-	if st.History == nil {
-		return nil, fmt.Errorf("train: %s: %s has no history", dir, stateFile)
+		return nil, err
 	}
 	f, err := weights.Open(filepath.Join(dir, varsFile))
 	if err != nil {
@@ -137,6 +130,36 @@ func loadCheckpoint(dir string, store *model.Store) (*trainerState, error) {
 		if err := v.SetValue(t); err != nil {
 			return nil, fmt.Errorf("train: %s: variable %s: %w", dir, v.Path(), err)
 		}
+	}
+	return st, nil
+}
+
+// ReadHistory is the history a run left in dir (an Args.OutputDir): that of its newest checkpoint.
+// A cell run later — a grading test, a plot — reads what training logged without training again.
+func ReadHistory(dir string) (*History, error) {
+	last, err := LastCheckpoint(dir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := readState(last)
+	if err != nil {
+		return nil, err
+	}
+	return st.History, nil
+}
+
+// readState reads a checkpoint's trainer state, which must hold a history.
+func readState(dir string) (*trainerState, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if err != nil {
+		return nil, fmt.Errorf("train: %s is not a complete checkpoint: %w", dir, err)
+	}
+	var st trainerState
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return nil, fmt.Errorf("train: %s: %s: %w", dir, stateFile, err)
+	}
+	if st.History == nil {
+		return nil, fmt.Errorf("train: %s: %s has no history", dir, stateFile)
 	}
 	return &st, nil
 }

@@ -46,3 +46,36 @@ func TestInterruptedCheckpointKeepsThePreviousOne(t *testing.T) {
 		t.Fatalf("a missing checkpoint: %v", err)
 	}
 }
+
+// TestReadHistory reads the history of the newest checkpoint a run left, and refuses a folder
+// without one.
+func TestReadHistory(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := ReadHistory(dir); err == nil || !strings.Contains(err.Error(), "no checkpoint") {
+		t.Fatalf("an empty run folder: %v", err)
+	}
+	store := model.NewStore()
+	store.CreateVariable("/w", tensors.FromFlatDataAndDimensions([]float32{1}, 1))
+	for epoch := 1; epoch <= 2; epoch++ {
+		h := &History{Epochs: make([]EpochLog, epoch)}
+		if err := saveCheckpoint(dir, store, trainerState{Epoch: epoch, Step: 5 * epoch, History: h}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := ReadHistory(dir)
+	if err != nil || len(h.Epochs) != 2 {
+		t.Fatalf("want the newest checkpoint's history of 2 epochs, got %+v %v", h, err)
+	}
+}
+
+// TestOutputDirFollowsLabRunsDir: LAB_RUNS_DIR moves every run's folder, as make grade needs.
+func TestOutputDirFollowsLabRunsDir(t *testing.T) {
+	t.Setenv("LAB_RUNS_DIR", "/grading/alice")
+	if got := OutputDir("ex2"); got != "/grading/alice/ex2" {
+		t.Fatalf("OutputDir(ex2) = %s", got)
+	}
+	t.Setenv("LAB_RUNS_DIR", "")
+	if got := OutputDir("ex2"); !strings.HasSuffix(got, filepath.Join("translab", "runs", "ex2")) {
+		t.Fatalf("OutputDir(ex2) = %s", got)
+	}
+}
