@@ -6,10 +6,29 @@ GO ?= go
 # silent for longer, however long a build or a test goes without a line.
 HEARTBEAT := .ci/heartbeat
 
-.PHONY: test test-go test-xla-cpu test-notebooks test-docker test-real-weights kernels plugin lab ex1 demo bench fuzz gpu-bundle
+.PHONY: test test-all test-course course grade test-go test-xla-cpu test-notebooks test-docker test-real-weights kernels plugin lab ex1 demo bench fuzz gpu-bundle
 
 ## test: every test: Go packages (pure Go, then the parity tests on XLA's CPU plugin), the notebooks executed headless on the demo fixtures, the Docker scripts, real weights
 test: test-go test-xla-cpu test-notebooks test-docker test-real-weights
+
+## test-all: what CI runs (.ci/run): make test, then the course graded end to end
+test-all: test test-course
+
+## course: the students' notebooks in course/release/lab3/, made from notebooks/ by nbgrader (pinned in
+## course/requirements.txt, installed into .cache/course-venv the first time)
+course:
+	course/course.sh release
+
+## grade: autograde every course/submitted/<student>/lab3/ on the demo: course/grades.csv, and HTML
+## feedback in course/feedback/<student>/lab3/
+grade:
+	course/course.sh grade
+
+## test-course: make course and make grade end to end, in a course folder of their own: the solved
+## notebooks score full marks, the untouched student versions only what needs no solution, [CLS] from
+## the last token loses exactly that test's points
+test-course:
+	$(HEARTBEAT) "course end to end" course/test.sh
 
 ## test-docker: what can be checked of the Dockerfile here: its scripts, kernels and CUDA plugin
 test-docker:

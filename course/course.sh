@@ -12,7 +12,9 @@
 # each submission with its own runs folder (LAB_RUNS_DIR), so no test reads another student's run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-course=$root/course
+# COURSE_DIR: another course folder (holding its own nbgrader_config.py copy); make test-course
+# grades its fixtures there, never in the teacher's course/.
+course=${COURSE_DIR:-$root/course}
 venv=$root/.cache/course-venv
 assignment=lab3
 export GOEXPERIMENT=simd
@@ -49,14 +51,14 @@ release() {
 grade() {
   [ -f "$course/gradebook.db" ] && [ -d "$course/release/$assignment" ] || release
   setup
-  local students=()
+  local students=() s
   for dir in "$course"/submitted/*/"$assignment"; do
     [ -d "$dir" ] && students+=("$(basename "$(dirname "$dir")")")
   done
   [ ${#students[@]} -gt 0 ] || { echo "course: nothing to grade: put each student's notebooks in course/submitted/<student>/$assignment/" >&2; exit 1; }
   export LAB_DEMO=${LAB_DEMO-1}
   for s in "${students[@]}"; do
-    local runs=$root/.cache/grading/$s
+    local runs=$course/.runs/$s
     rm -rf "$runs" && mkdir -p "$runs"
     echo "course: autograding $s ($(date +%T))"
     LAB_RUNS_DIR=$runs "$root/.ci/heartbeat" "autograde $s" env -C "$course" "$venv/bin/nbgrader" autograde "$assignment" --student "$s" --create --force --log-level=WARN

@@ -25,4 +25,4 @@ c.Execute.timeout = 1800
 c.Execute.startup_timeout = 120
 
 # Only the notebooks are the assignment: not GoNB's or the lab's files beside them.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "go.mod", "go.sum", "*.log"]
+c.CourseDirectory.ignore = [".runs", ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "go.mod", "go.sum", "*.log"]
