@@ -25,12 +25,12 @@ export JUPYTER_DATA_DIR=${COURSE_JUPYTER_DATA_DIR:-$root/.cache/course-jupyter}
 export PATH=$venv/bin:$PATH
 
 setup() {
-  if [ ! -x "$venv/bin/nbgrader" ] || ! cmp -s "$course/requirements.txt" "$venv/requirements.txt"; then
+  if [ ! -x "$venv/bin/nbgrader" ] || ! cmp -s "$root/course/requirements.txt" "$venv/requirements.txt"; then
     echo "course: installing nbgrader into $venv (course/requirements.txt)"
     rm -rf "$venv"
     python3 -m venv "$venv"
-    "$root/.ci/heartbeat" "pip install nbgrader" "$venv/bin/pip" install -q --disable-pip-version-check -r "$course/requirements.txt"
-    cp "$course/requirements.txt" "$venv/requirements.txt"
+    "$root/.ci/heartbeat" "pip install nbgrader" "$venv/bin/pip" install -q --disable-pip-version-check -r "$root/course/requirements.txt"
+    cp "$root/course/requirements.txt" "$venv/requirements.txt"
   fi
   "$root/kernels/install.sh" >/dev/null
 }
@@ -44,7 +44,7 @@ release() {
   cp "$root"/notebooks/0*.ipynb "$src/"
   # --force: a release replaces the previous one; the gradebook keeps the students and their grades.
   nbgrader generate_assignment "$assignment" --force
-  echo "course: the students' notebooks are in course/release/$assignment/:"
+  echo "course: the students' notebooks are in $course/release/$assignment/:"
   ls "$course/release/$assignment"
 }
 
@@ -67,9 +67,9 @@ grade() {
   # Written beside, then renamed: a grades.csv the teacher has open is replaced whole or not at all.
   nbgrader export --to "$course/.grades.csv.tmp"
   mv "$course/.grades.csv.tmp" "$course/grades.csv"
-  echo "course: course/grades.csv"
+  echo "course: $course/grades.csv"
   column -s, -t < "$course/grades.csv" | cut -c1-160
-  echo "course: feedback in course/feedback/<student>/$assignment/"
+  echo "course: feedback in $course/feedback/<student>/$assignment/"
 }
 
 case "${1:-}" in
