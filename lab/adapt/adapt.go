@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-translab/translab/lab/backend"
 	"github.com/go-translab/translab/lab/clip"
 	"github.com/go-translab/translab/lab/datasets"
 	"github.com/go-translab/translab/lab/features"
@@ -447,7 +448,7 @@ func (set *Set) Comparison() *show.Table {
 		}
 		t.Add(r.Strategy, r.Technique, r.Trainable, fmt.Sprintf("%.2f", 100*r.Accuracy), delta, fmt.Sprintf("%.1fs", r.Seconds))
 	}
-	t.Note = fmt.Sprintf("wall times on %s, %d CPUs", set.Session.Choice, runtime.NumCPU())
+	t.Note = "wall times on this machine: " + machine(set.Session.Choice)
 	if set.Session.Demo {
 		t.Note += "; " + set.demoNote()
 	}
@@ -472,4 +473,16 @@ func (set *Set) ComparisonMap() *show.Heatmap {
 		h.Values[i][c] = 100 * r.Accuracy
 	}
 	return h
+}
+
+// machine is the backend and the CPUs it had, for the wall times.
+func machine(c backend.Choice) string {
+	desc := c.Description
+	if desc == "" {
+		desc = c.Config
+	}
+	if c.CPU() && !strings.Contains(desc, "CPUs") {
+		desc += fmt.Sprintf(", %d CPUs", runtime.NumCPU())
+	}
+	return desc
 }

@@ -550,7 +550,7 @@ func TestTowers(t *testing.T) {
 		t.Errorf("an unknown tower: error %v", err)
 	}
 	cmp := s.Comparison().Text()
-	for _, want := range []string{"text", "both", "LoRA", "BitFit", "LayerNorm", "wall times on"} {
+	for _, want := range []string{"text", "both", "LoRA", "BitFit", "LayerNorm", "wall times on this machine"} {
 		if !strings.Contains(cmp, want) {
 			t.Errorf("comparison lacks %q:\n%s", want, cmp)
 		}
