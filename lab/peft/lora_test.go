@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -414,4 +415,84 @@ func maxAbs(x []float32) float64 {
 		m = math.Max(m, math.Abs(float64(v)))
 	}
 	return m
+}
+
+// TestLabAdapterInPEFT: adapters the lab saves for the text tower and for both towers are what
+// Python's PeftModel.from_pretrained loads: goldens/peft/lab_adapter_check.py loaded the committed
+// ones onto the reference CLIP and wrote its logits, and the lab's adapter gives the same. The
+// adapter is made here again (seeded A, B set to small seeded values so that it changes the
+// logits) and must save to the committed files byte for byte, so the check holds for what the lab
+// writes now. LAB_WRITE_PEFT_ADAPTERS=1 rewrites the committed adapters (then rerun the script).
+func TestLabAdapterInPEFT(t *testing.T) {
+	s := reference.Project(t)
+	ref := s.Path("clip-tiny-random")
+	for _, c := range []struct {
+		name   string
+		cfg    LoRAConfig
+		layers int
+		prefix string
+	}{
+		{"lab-lora-text", LoRAConfig{Rank: 4, Alpha: 8, Pattern: `text_model\..*\.(q_proj|v_proj)`}, 4, "text_model."},
+		{"lab-lora-both", LoRAConfig{Rank: 4, Alpha: 8, Targets: []string{"q_proj", "v_proj"}}, 8, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := clip.LoadDir(ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids, pixels := clipInputs(t, ref)
+			base, _ := forward(t, m, ids, pixels)
+			lora, err := NewLoRA(m.Store, m.Config.Params().Linears(), c.cfg, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(lora.Layers) != c.layers || !strings.HasPrefix(lora.Layers[0], c.prefix) {
+				t.Fatalf("adapted %v", lora.Layers)
+			}
+			rng := rand.New(rand.NewPCG(6, 0))
+			for _, layer := range lora.Layers {
+				_, bn := MatrixNames(layer)
+				v := m.Store.GetVariable(weights.VarPath(bn))
+				vals := make([]float32, v.Shape().Size())
+				for i := range vals {
+					vals[i] = float32(0.05 * (2*rng.Float64() - 1))
+				}
+				if err := v.SetValue(tensors.FromFlatDataAndDimensions(vals, v.Shape().Dimensions...)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m.Adapter = lora
+			got, _ := forward(t, m, ids, pixels)
+			if e := reference.RelErr(got, base); e < 1e-3 {
+				t.Fatalf("the adapter barely changes the logits (%.3g); the check would prove nothing", e)
+			}
+			committed := filepath.Join("testdata", s.Name, c.name)
+			dir := t.TempDir()
+			if os.Getenv("LAB_WRITE_PEFT_ADAPTERS") == "1" {
+				dir = committed
+			}
+			if err := lora.Save(dir, "goldens/reference/clip-tiny-random"); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []string{ConfigFile, WeightsFile} {
+				a, err := os.ReadFile(filepath.Join(dir, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := os.ReadFile(filepath.Join(committed, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(a) != string(b) {
+					t.Errorf("%s: the lab now writes other bytes than the committed adapter PEFT was checked on", f)
+				}
+			}
+			want := readNpy(t, filepath.Join(committed, "logits_per_image.npy")).F32
+			if e := reference.RelErr(got, want); !(e <= 1e-4) {
+				t.Errorf("logits: the lab's %v, PeftModel.from_pretrained's %v: relative error %.3g > 1e-4", got, want, e)
+			} else {
+				t.Logf("logits against PEFT's: %.2g", e)
+			}
+		})
+	}
 }
