@@ -159,6 +159,12 @@ func (s *Set) Practical() (runs []TrainOptions, note string) {
 // methods that put them through the text tower at every step on a CPU.
 const maxCPUPrompts = 60
 
+// Key is a run's name for folders and metrics: "lora" on the vision tower (as before there were
+// towers), "lora-text", "head".
+func (o TrainOptions) Key() string {
+	return strings.ReplaceAll(strings.TrimSuffix(o.Label(), "/"+string(Vision)), "/", "-")
+}
+
 // Label is a run's short name, "lora/text" or "head".
 func (o TrainOptions) Label() string {
 	if o.Method.Towered() {
@@ -390,7 +396,7 @@ func (s *Set) Effective(o TrainOptions) TrainOptions {
 		if err != nil {
 			base = os.TempDir()
 		}
-		o.OutputDir = filepath.Join(base, "translab", "adapt", strings.ReplaceAll(s.Dataset.Name, " ", "-")+"-"+strings.ReplaceAll(o.Label(), "/vision", ""))
+		o.OutputDir = filepath.Join(base, "translab", "adapt", strings.ReplaceAll(s.Dataset.Name, " ", "-")+"-"+o.Key())
 	}
 	return o
 }

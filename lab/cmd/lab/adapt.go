@@ -114,8 +114,7 @@ func runEx3Adapt(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var wise []adapt.WiSECurve
 	var wiseKeys []string
 	for _, run1 := range runs {
-		m := run1.Label()
-		key := strings.ReplaceAll(strings.TrimSuffix(m, "/vision"), "/", "-") // lora, lora-text: a name for files and metrics
+		key := run1.Key() // lora, lora-text: a name for folders and metrics
 		l.Phase(key)
 		var r adapt.Result
 		switch run1.Method {
