@@ -1,9 +1,10 @@
 // Package adapt is the lab's third exercise, part 2: adapting CLIP to a dataset its zero-shot
 // prompts handle poorly (EuroSAT's satellite tiles) from a few labelled images per class. Every
 // method is scored on the same held-out images as zero-shot: a linear probe on frozen image
-// features, then fine-tuning with PEFT — a zero-shot-initialised head alone, plus the vision
-// tower's LayerNorms, its biases (BitFit) or LoRA on its attention projections — and prompt
-// learning (CoOp), which trains only the prompts' context words.
+// features, then fine-tuning — a zero-shot-initialised head alone, or LayerNorm tuning, BitFit,
+// LoRA on the attention projections or full fine-tuning of the vision tower, the text tower or
+// both (the seed's adaptation strategies) — and prompt learning (CoOp), which trains only the
+// prompts' context words; WiSE-FT then mixes a fine-tune's weights with the zero-shot ones.
 package adapt
 
 import (

@@ -133,9 +133,10 @@ func (s *Set) Practical() (runs []TrainOptions, note string) {
 		runs, _ = all(func(TrainOptions) bool { return true })
 		return runs, ""
 	}
-	// The text tower on every class's prompts at each step takes ~1.5 s for EuroSAT's 10 classes
-	// and 3 templates on a 2-core CPU (docs/adapt-cpu.md): minutes for EuroSAT, hours for Tiny
-	// ImageNet's 200.
+	// A text-tower step runs ViT-B/16's text tower forward and backward on every class prompt:
+	// 6–8 s for EuroSAT's 10 classes × 3 templates on a 2-core CPU, ~25 minutes for 10 epochs of
+	// 16 shots (docs/benchmarks.md, "CLIP adaptation"); Tiny ImageNet's 200 classes would take
+	// hours. The vision tower's runs take ~5 hours there.
 	fewClasses := len(s.Classes)*max(len(s.Templates), 1) <= maxCPUPrompts
 	runs, skipped := all(func(o TrainOptions) bool {
 		switch {
@@ -155,9 +156,10 @@ func (s *Set) Practical() (runs []TrainOptions, note string) {
 	return runs, fmt.Sprintf("Not run here: %s — they run the vision tower forward and backward at every step, or the text tower on all %d class prompts, which takes hours on a CPU. Use a GPU (kernel \"Go · lab (CUDA)\") or call FineTune for them yourself.", strings.Join(names, ", "), len(s.Classes)*max(len(s.Templates), 1))
 }
 
-// maxCPUPrompts bounds the class prompts (classes × templates) for which Practical runs the
-// methods that put them through the text tower at every step on a CPU.
-const maxCPUPrompts = 60
+// maxCPUPrompts bounds the class prompts (classes × templates, or classes for prompt learning)
+// for which Practical runs the methods that put them through the text tower at every step on a
+// CPU: EuroSAT's 30 fit, at about half an hour a run.
+const maxCPUPrompts = 30
 
 // Key is a run's name for folders and metrics: "lora" on the vision tower (as before there were
 // towers), "lora-text", "head".
