@@ -1,19 +1,23 @@
 // Package adapt is the lab's third exercise, part 2: adapting CLIP to a dataset its zero-shot
 // prompts handle poorly (EuroSAT's satellite tiles) from a few labelled images per class. Every
 // method is scored on the same held-out images as zero-shot: a linear probe on frozen image
-// features, then fine-tuning with PEFT — a zero-shot-initialised head alone, plus the vision
-// tower's LayerNorms, its biases (BitFit) or LoRA on its attention projections — and prompt
-// learning (CoOp), which trains only the prompts' context words.
+// features, then fine-tuning — a zero-shot-initialised head alone, or LayerNorm tuning, BitFit,
+// LoRA on the attention projections or full fine-tuning of the vision tower, the text tower or
+// both (the seed's adaptation strategies) — and prompt learning (CoOp), which trains only the
+// prompts' context words; WiSE-FT then mixes a fine-tune's weights with the zero-shot ones.
 package adapt
 
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/go-translab/translab/lab/backend"
 	"github.com/go-translab/translab/lab/clip"
 	"github.com/go-translab/translab/lab/datasets"
 	"github.com/go-translab/translab/lab/features"
@@ -72,15 +76,21 @@ type Set struct {
 
 // Result is one method's score on the held-out images.
 type Result struct {
-	Method           string
-	Trainable, Total int64 // parameters trained and in the model (0, 0: nothing trained)
-	Accuracy         float64
-	BalancedAccuracy float64
-	Seconds          float64
-	Baseline         bool           // zero-shot: what the others are compared with
-	History          *train.History // per-epoch log of a fine-tuning run
-	Saved            string         // where a trained LoRA adapter or prompt context was written
-	Model            *clip.Model    // the fine-tuned model, with its head (and adapter)
+	Method string // what ran, in words: "LoRA r=8 (text q,v)"
+	// Strategy and Technique place the result in the comparison: what is adapted (zero-shot,
+	// linear probe, head only, vision, text, both, prompt learning) and how (LoRA, BitFit, …).
+	Strategy, Technique string
+	Options             TrainOptions // what a fine-tuning run ran with
+	Trainable, Total    int64        // parameters trained and in the model (0, 0: nothing trained)
+	Accuracy            float64
+	BalancedAccuracy    float64
+	Seconds             float64
+	Baseline            bool           // zero-shot: what the others are compared with
+	History             *train.History // per-epoch log of a fine-tuning run
+	Saved               string         // where a trained LoRA adapter or prompt context was written
+	Model               *clip.Model    // the fine-tuned model, with its head (and adapter)
+
+	wise *wiseState // what WiSE needs to mix the fine-tuned weights with the zero-shot ones
 }
 
 // HoldOutFraction is the part of a lone train split held out to score on: train_test_split's
@@ -331,7 +341,7 @@ func (set *Set) EvaluateZeroShot() (Result, error) {
 		return Result{}, err
 	}
 	pred := metrics.Argmax(logits, len(set.Classes))
-	return set.score(Result{Method: "zero-shot (" + strings.Join(set.Templates, " | ") + ")", Baseline: true}, pred, start)
+	return set.score(Result{Method: "zero-shot (" + strings.Join(set.Templates, " | ") + ")", Strategy: "zero-shot", Technique: "–", Baseline: true}, pred, start)
 }
 
 // LinearProbe trains svc (Exercise 1's LinearSVC) on the frozen image embeddings of the training
@@ -352,7 +362,7 @@ func (set *Set) LinearProbe(svc *svm.LinearSVC) (Result, error) {
 		return Result{}, err
 	}
 	coef := int64(len(svc.Model.Coef) * (len(svc.Model.Coef[0]) + 1))
-	return set.score(Result{Method: "linear probe (" + svc.String() + ")", Trainable: coef, Total: coef}, pred, start)
+	return set.score(Result{Method: "linear probe (" + svc.String() + ")", Strategy: "linear probe", Technique: "LinearSVC", Trainable: coef, Total: coef}, pred, start)
 }
 
 // Table compares every method tried so far with zero-shot, on the same held-out images.
@@ -391,4 +401,89 @@ func (set *Set) Bars() *show.Bars {
 		b.Labels, b.Values = append(b.Labels, r.Method), append(b.Values, 100*r.Accuracy)
 	}
 	return b
+}
+
+// Strategies are the comparison's rows, in order: what is adapted.
+var Strategies = []string{"zero-shot", "linear probe", "head only", string(Vision), string(Text), string(Both), "prompt learning"}
+
+// Techniques are the comparison's columns for the strategies that change a tower's weights.
+var Techniques = []string{"LayerNorm", "BitFit", "LoRA", "full"}
+
+// compared are the results in the comparison's order — strategy, then technique — the last run of
+// each pair only.
+func (set *Set) compared() []Result {
+	var out []Result
+	for _, st := range Strategies {
+		for _, tech := range append([]string{""}, Techniques...) {
+			for i := len(set.Results) - 1; i >= 0; i-- {
+				r := set.Results[i]
+				if r.Strategy == st && (r.Technique == tech || tech == "" && !slices.Contains(Techniques, r.Technique)) {
+					out = append(out, r)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Comparison is the seed's comparison of adaptation strategies: what is adapted (nothing, a
+// probe, the head, the vision tower, the text tower, both, the prompts) against how (LayerNorm
+// tuning, BitFit, LoRA, full fine-tuning), with the parameters each trains, its held-out accuracy
+// and its wall time on this machine.
+func (set *Set) Comparison() *show.Table {
+	t := &show.Table{
+		Title:  fmt.Sprintf("Adaptation strategies — %s, %d shots per class, %d held-out images", set.Dataset.Title, set.Shots, len(set.Eval)),
+		Header: []string{"strategy", "method", "trained params", "accuracy %", "Δ vs zero-shot (points)", "wall time"},
+	}
+	base := -1.0
+	for _, r := range set.Results {
+		if r.Baseline {
+			base = r.Accuracy
+		}
+	}
+	for _, r := range set.compared() {
+		delta := "–"
+		if base >= 0 && !r.Baseline {
+			delta = fmt.Sprintf("%+.1f", 100*(r.Accuracy-base))
+		}
+		t.Add(r.Strategy, r.Technique, r.Trainable, fmt.Sprintf("%.2f", 100*r.Accuracy), delta, fmt.Sprintf("%.1fs", r.Seconds))
+	}
+	t.Note = "wall times on this machine: " + machine(set.Session.Choice)
+	if set.Session.Demo {
+		t.Note += "; " + set.demoNote()
+	}
+	return t
+}
+
+// ComparisonMap is the comparison's accuracies as a picture: strategies down, methods across
+// (the strategies without a tower method in the first column), an empty cell for what did not run.
+func (set *Set) ComparisonMap() *show.Heatmap {
+	cols := append([]string{"as is"}, Techniques...)
+	h := &show.Heatmap{Title: "Held-out accuracy % — strategy × method — " + set.Dataset.Title, RowLabel: "strategy", ColLabel: "method", Cols: cols, Format: "%.1f"}
+	row := map[string]int{}
+	for _, r := range set.compared() {
+		i, ok := row[r.Strategy]
+		if !ok {
+			i = len(h.Rows)
+			row[r.Strategy] = i
+			h.Rows = append(h.Rows, r.Strategy)
+			h.Values = append(h.Values, []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()})
+		}
+		c := max(slices.Index(cols, r.Technique), 0)
+		h.Values[i][c] = 100 * r.Accuracy
+	}
+	return h
+}
+
+// machine is the backend and the CPUs it had, for the wall times.
+func machine(c backend.Choice) string {
+	desc := c.Description
+	if desc == "" {
+		desc = c.Config
+	}
+	if c.CPU() && !strings.Contains(desc, "CPUs") {
+		desc += fmt.Sprintf(", %d CPUs", runtime.NumCPU())
+	}
+	return desc
 }

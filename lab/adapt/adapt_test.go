@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/go-translab/translab/lab/backend"
@@ -193,7 +196,8 @@ func TestFineTune(t *testing.T) {
 	// The head: one row of the projection's width (32) and a bias per class. The demo's vision
 	// tower: width 64, 2 layers, MLP 128; LayerNorms pre, 2 per layer, post.
 	head := int64(len(s.Classes)) * (32 + 1)
-	wantTrainable := map[Method]int64{Head: head, LayerNorm: head + 6*2*64, BitFit: head + 1280, LoRA: head + 4*8*(64+64)}
+	wantTrainable := map[Method]int64{Head: head, LayerNorm: head + 6*2*64, BitFit: head + 1280, LoRA: head + 4*8*(64+64),
+		Full: head + size(s.Model.Config.Params(), Vision.rule(true))}
 	stepsPerEpoch := (len(s.Train) + 7) / 8 // batches of 8, the last one short
 	for _, method := range Methods {
 		epochs := 4
@@ -223,14 +227,14 @@ func TestFineTune(t *testing.T) {
 		m := r.Model
 		weightSame := slices.Equal(value(m, q+".weight"), value(s.Model, q+".weight"))
 		biasSame := slices.Equal(value(m, q+".bias"), value(s.Model, q+".bias"))
-		if !weightSame {
-			t.Errorf("%s changed a frozen weight", method)
+		if weightSame == (method == Full) {
+			t.Errorf("%s: q_proj weight changed: %v", method, !weightSame)
 		}
-		if biasSame == (method == BitFit) {
+		if biasSame == (method == BitFit || method == Full) {
 			t.Errorf("%s: q_proj bias changed: %v", method, !biasSame)
 		}
 		const ln = "vision_model.pre_layrnorm.weight"
-		if lnSame := slices.Equal(value(m, ln), value(s.Model, ln)); lnSame == (method == LayerNorm) {
+		if lnSame := slices.Equal(value(m, ln), value(s.Model, ln)); lnSame == (method == LayerNorm || method == Full) {
 			t.Errorf("%s: %s changed: %v", method, ln, !lnSame)
 		}
 		if method != LoRA {
@@ -267,8 +271,8 @@ func TestFineTune(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if got := len(s.Results); got != 7 {
-		t.Errorf("%d results recorded, want 7", got)
+	if got := len(s.Results); got != 8 {
+		t.Errorf("%d results recorded, want 8", got)
 	}
 	table := s.Table().Text()
 	for _, want := range []string{"zero-shot", "linear probe", "LayerNorm tuning", "BitFit", "LoRA r=8", "prompt learning (CoOp", "demo: a tiny CLIP pretrained on captioned drawn shapes"} {
@@ -276,7 +280,7 @@ func TestFineTune(t *testing.T) {
 			t.Errorf("results table lacks %q:\n%s", want, table)
 		}
 	}
-	if _, err := s.FineTune(context.Background(), TrainOptions{Method: "full", OutputDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "full") {
+	if _, err := s.FineTune(context.Background(), TrainOptions{Method: "prefix", OutputDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "prefix") {
 		t.Errorf("unknown method: error %v", err)
 	}
 }
@@ -362,21 +366,29 @@ func TestEmbeddingCache(t *testing.T) {
 // says which it left out; the demo and a CUDA backend run them all.
 func TestPractical(t *testing.T) {
 	on := func(config string) *session.Session { return &session.Session{Choice: backend.Choice{Config: config}} }
-	full := &Set{Session: on("go:parallelism=-1"), Classes: make([]string, 10)}
-	methods, note := full.Practical()
-	if !slices.Equal(methods, []Method{Head, Prompt}) || !strings.Contains(note, "layernorm, bitfit, lora") {
-		t.Errorf("CPU, full model, 10 classes: %v, %q", methods, note)
+	labels := func(runs []TrainOptions) string {
+		var out []string
+		for _, o := range runs {
+			out = append(out, o.Label())
+		}
+		return strings.Join(out, " ")
 	}
-	many := &Set{Session: on("xla:cpu"), Classes: make([]string, 200)}
-	if methods, note := many.Practical(); !slices.Equal(methods, []Method{Head}) || !strings.Contains(note, "lora, prompt") {
-		t.Errorf("CPU, full model, 200 classes: %v, %q", methods, note)
+	full := &Set{Session: on("go:parallelism=-1"), Classes: make([]string, 10), Templates: zeroshot.SatelliteTemplates}
+	runs, note := full.Practical()
+	if got := labels(runs); got != "head layernorm/text bitfit/text lora/text full/text prompt" || !strings.Contains(note, "layernorm/vision, layernorm/both, bitfit/vision") || !strings.Contains(note, "30 class prompts") {
+		t.Errorf("CPU, full model, 10 classes: %s, %q", got, note)
 	}
+	many := &Set{Session: on("xla:cpu"), Classes: make([]string, 200), Templates: zeroshot.SatelliteTemplates}
+	if runs, note := many.Practical(); labels(runs) != "head" || !strings.Contains(note, "lora/text, lora/both, full/vision, full/text, full/both, prompt") {
+		t.Errorf("CPU, full model, 200 classes: %s, %q", labels(runs), note)
+	}
+	all := 1 + 4*3 + 1
 	cuda := &Set{Session: on("xla:/opt/jax_plugins/xla_cuda13/xla_cuda_plugin.so"), Classes: make([]string, 10)}
-	if methods, note := cuda.Practical(); !slices.Equal(methods, Methods) || note != "" {
-		t.Errorf("CUDA: %v, %q", methods, note)
+	if runs, note := cuda.Practical(); len(runs) != all || note != "" {
+		t.Errorf("CUDA: %s, %q", labels(runs), note)
 	}
-	if methods, _ := (&Set{Session: &session.Session{Demo: true, Choice: backend.Choice{Config: "go"}}}).Practical(); !slices.Equal(methods, Methods) {
-		t.Errorf("demo: %v", methods)
+	if runs, _ := (&Set{Session: &session.Session{Demo: true, Choice: backend.Choice{Config: "go"}}}).Practical(); len(runs) != all {
+		t.Errorf("demo: %s", labels(runs))
 	}
 }
 
@@ -428,5 +440,161 @@ func TestPrepareSkipsCorruptImages(t *testing.T) {
 	}
 	if g := s.Grid(100); len(g.Pictures) != kept || string(g.Pictures[0].Data) == "\x89PNG but not really" {
 		t.Errorf("the grid shows %d pictures, or the corrupt one", len(g.Pictures))
+	}
+}
+
+// size counts the parameters of a table that rule picks.
+func size(table weights.Table, rule func(string) bool) int64 {
+	var n int64
+	for _, p := range table {
+		if rule(p.Name) {
+			k := int64(1)
+			for _, d := range p.Shape {
+				k *= int64(d)
+			}
+			n += k
+		}
+	}
+	return n
+}
+
+// TestTowers: on the text tower or both, each weight-changing method trains its own parameters of
+// the tower(s) and no head; the classifier is rebuilt from the class prompts through the trained
+// tower (before training it is zero-shot's), and the frozen tower is left as it was.
+func TestTowers(t *testing.T) {
+	l, d := demoLab(t)
+	s, err := Prepare(context.Background(), l, d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Before training, the classifier built in the graph is the zero-shot classifier.
+	classes, err := s.classPrompts(s.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := backend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := model.CallOnce(b, s.Model.Store, func(_ *model.Scope, g *Graph) *Node { return clip.Normalize(classes(g)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := tensors.MustCopyFlatData[float32](out)
+	for i, want := range s.ZeroShot.ClassEmbeds.Data {
+		if math.Abs(float64(got[i]-want)) > 1e-5 {
+			t.Fatalf("class embedding value %d: %g from the graph, %g from the zero-shot classifier", i, got[i], want)
+		}
+	}
+	value := func(m *clip.Model, name string) []float32 {
+		x, err := m.Store.GetVariable(weights.VarPath(name)).Value()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tensors.MustCopyFlatData[float32](x)
+	}
+	table := s.Model.Config.Params()
+	text := Text.rule(false)
+	textLoRA := int64(s.Model.Config.Text.NumHiddenLayers) * 2 * 8 * 2 * int64(s.Model.Config.Text.HiddenSize)
+	visionLoRA := int64(s.Model.Config.Vision.NumHiddenLayers) * 2 * 8 * 2 * int64(s.Model.Config.Vision.HiddenSize)
+	want := map[TrainOptions]int64{
+		{Method: LayerNorm, Tower: Text}: size(table, peft.All(text, peft.LayerNorms(table))),
+		{Method: BitFit, Tower: Text}:    size(table, peft.All(text, peft.Biases(table))),
+		{Method: LoRA, Tower: Text}:      textLoRA,
+		{Method: LoRA, Tower: Both}:      textLoRA + visionLoRA,
+		{Method: BitFit, Tower: Both}:    size(table, peft.All(peft.Any(text, Vision.rule(false)), peft.Biases(table))),
+	}
+	for _, o := range []TrainOptions{{Method: LayerNorm, Tower: Text}, {Method: BitFit, Tower: Text}, {Method: LoRA, Tower: Text}, {Method: LoRA, Tower: Both}, {Method: BitFit, Tower: Both}} {
+		o.Epochs, o.OutputDir = 2, t.TempDir()
+		r, err := s.FineTune(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := TrainOptions{Method: o.Method, Tower: o.Tower}
+		if r.Trainable != want[key] || r.Strategy != string(o.Tower) {
+			t.Errorf("%s: %d trainable parameters, strategy %q; want %d, %q", o.Label(), r.Trainable, r.Strategy, want[key], o.Tower)
+		}
+		if r.Model.Store.GetVariable(weights.VarPath(clip.ClassifierHead+".weight")) != nil {
+			t.Errorf("%s: the model has a head; the text tower is the classifier", o.Label())
+		}
+		const tb, vb = "text_model.encoder.layers.0.self_attn.v_proj.bias", "vision_model.encoder.layers.0.self_attn.v_proj.bias"
+		if same := slices.Equal(value(r.Model, tb), value(s.Model, tb)); same == (o.Method == BitFit) {
+			t.Errorf("%s: %s changed: %v", o.Label(), tb, !same)
+		}
+		if same := slices.Equal(value(r.Model, vb), value(s.Model, vb)); same == (o.Method == BitFit && o.Tower == Both) {
+			t.Errorf("%s: %s changed: %v", o.Label(), vb, !same)
+		}
+		if o.Method != LoRA {
+			continue
+		}
+		fresh, err := clip.LoadDir(s.Model.Dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lora, err := peft.LoadLoRA(r.Saved, fresh.Store, fresh.Config.Params().Linears())
+		if err != nil {
+			t.Fatal(err)
+		}
+		layers := 2 * s.Model.Config.Text.NumHiddenLayers
+		if o.Tower == Both {
+			layers += 2 * s.Model.Config.Vision.NumHiddenLayers
+		}
+		if len(lora.Layers) != layers || !strings.HasPrefix(lora.Layers[0], "text_model.") {
+			t.Errorf("%s: saved adapter adapts %v", o.Label(), lora.Layers)
+		}
+	}
+	if _, err := s.FineTune(context.Background(), TrainOptions{Method: Prompt, Tower: Text}); err == nil || !strings.Contains(err.Error(), "prompt") {
+		t.Errorf("prompt learning on the text tower: error %v", err)
+	}
+	if _, err := s.FineTune(context.Background(), TrainOptions{Method: LoRA, Tower: "audio"}); err == nil || !strings.Contains(err.Error(), `"audio"`) {
+		t.Errorf("an unknown tower: error %v", err)
+	}
+	cmp := s.Comparison().Text()
+	for _, want := range []string{"text", "both", "LoRA", "BitFit", "LayerNorm", "wall times on this machine"} {
+		if !strings.Contains(cmp, want) {
+			t.Errorf("comparison lacks %q:\n%s", want, cmp)
+		}
+	}
+	if h := s.ComparisonMap(); len(h.Rows) != 2 || h.Rows[0] != "text" || !math.IsNaN(h.Values[0][4]) || math.IsNaN(h.Values[1][3]) {
+		t.Errorf("comparison map: rows %v, values %v", h.Rows, h.Values)
+	}
+}
+
+// TestWiSE: α = 0 is the zero-shot classifier's accuracy and α = 1 the fine-tuned one's, for a
+// full fine-tune and a LoRA one, and the model keeps its fine-tuned weights after the sweep.
+func TestWiSE(t *testing.T) {
+	l, d := demoLab(t)
+	s, err := Prepare(context.Background(), l, d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zs, err := s.EvaluateZeroShot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []TrainOptions{{Method: Full, Epochs: 3}, {Method: LoRA, Epochs: 5}, {Method: LoRA, Tower: Text, Epochs: 3}} {
+		o.OutputDir = t.TempDir()
+		r, err := s.FineTune(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.WiSE(r, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %v", o.Label(), c.Accuracy)
+		if len(c.Accuracy) != len(WiSEAlphas) || c.Accuracy[0] != zs.Accuracy || c.Accuracy[len(c.Accuracy)-1] != r.Accuracy {
+			t.Errorf("%s: accuracy by α %v; want zero-shot's %.4f at 0 and the fine-tune's %.4f at 1", o.Label(), c.Accuracy, zs.Accuracy, r.Accuracy)
+		}
+		again, err := s.WiSE(r, []float64{1})
+		if err != nil || again.Accuracy[0] != r.Accuracy {
+			t.Errorf("%s: after the sweep the model scores %v (%v), not its own %.4f", o.Label(), again.Accuracy, err, r.Accuracy)
+		}
+	}
+	if _, err := s.WiSE(zs, nil); err == nil {
+		t.Error("WiSE of zero-shot itself: no error")
+	}
+	if ch := s.WiSEChart(); ch.XLabel != "α" {
+		t.Errorf("chart: %+v", ch)
 	}
 }

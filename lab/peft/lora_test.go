@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -65,34 +66,71 @@ func forward(t *testing.T, m *clip.Model, ids, pixels *tensors.Tensor) (logits, 
 	return tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])
 }
 
-// TestLoRAParity loads the adapter HF peft saved and compares the adapted CLIP's embeddings, logits,
-// cross-entropy loss and the gradient of every LoRA matrix with peft's.
-func TestLoRAParity(t *testing.T) { reference.Each(t, loraParity) }
+// TestLoRAParity loads the adapter HF peft saved (LoRA on the vision tower's q and v projections)
+// and compares the adapted CLIP's embeddings, logits, cross-entropy loss and the gradient of every
+// LoRA matrix with peft's.
+func TestLoRAParity(t *testing.T) {
+	reference.Each(t, func(t *testing.T, s reference.Set) { gradParity(t, s, "lora", "vision_model.") })
+}
 
-func loraParity(t *testing.T, s reference.Set) {
-	ref, golden := s.Path("clip-tiny-random"), loraGolden(s)
+// TestTextLoRAParity: the same with LoRA on the text tower's q and v projections, under the
+// target_modules pattern the lab's text-tower strategy writes. With the captions as the classes,
+// logits_per_image is the classifier the text-tower strategies train.
+func TestTextLoRAParity(t *testing.T) {
+	reference.Each(t, func(t *testing.T, s reference.Set) { gradParity(t, s, "lora-text", "text_model.") })
+}
+
+// TestTextBitFitParity: BitFit on the text tower as transformers computes it (every bias of
+// text_model trainable): the loss and each bias's gradient.
+func TestTextBitFitParity(t *testing.T) {
+	reference.Each(t, func(t *testing.T, s reference.Set) { gradParity(t, s, "bitfit-text", "text_model.") })
+}
+
+// gradParity compares CLIP's outputs and the golden's gradients; a golden with an adapter_config.json
+// is a LoRA adapter, loaded first, whose 4 adapted layers must all lie in tower.
+func gradParity(t *testing.T, s reference.Set, golden, tower string) {
+	ref, dir := s.Path("clip-tiny-random"), filepath.Join("testdata", s.Name, golden)
 	m, err := clip.LoadDir(ref)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lora, err := LoadLoRA(golden, m.Store, m.Config.Params().Linears())
-	if err != nil {
-		t.Fatal(err)
+	if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err == nil {
+		lora, err := LoadLoRA(dir, m.Store, m.Config.Params().Linears())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(lora.Layers) != 4 || lora.Config.Scaling() != 2 || !strings.HasPrefix(lora.Layers[0], tower) || !strings.HasPrefix(lora.Layers[3], tower) {
+			t.Fatalf("adapter: layers %v, scaling %v; want the 4 q/v projections of %s and 8/4", lora.Layers, lora.Config.Scaling(), tower)
+		}
+		m.Adapter = lora
 	}
-	if len(lora.Layers) != 4 || lora.Config.Scaling() != 2 {
-		t.Fatalf("adapter: layers %v, scaling %v; want the 4 vision q/v projections and 8/4", lora.Layers, lora.Config.Scaling())
-	}
-	m.Adapter = lora
 	var meta struct {
 		Labels []int32  `json:"labels"`
 		Grads  []string `json:"grads"`
 	}
-	raw, err := os.ReadFile(filepath.Join(golden, "golden.json"))
+	raw, err := os.ReadFile(filepath.Join(dir, "golden.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal(raw, &meta); err != nil {
 		t.Fatal(err)
+	}
+	for _, n := range meta.Grads {
+		if !strings.HasPrefix(n, tower) {
+			t.Fatalf("golden gradient %s is not of %s", n, tower)
+		}
+	}
+	if m.Adapter == nil { // BitFit: the golden's gradients are the tower's biases, all of them
+		rule := All(Under(strings.TrimSuffix(tower, ".")), Biases(m.Config.Params()))
+		var want []string
+		for _, p := range m.Config.Params() {
+			if rule(p.Name) {
+				want = append(want, p.Name)
+			}
+		}
+		if got := slices.Sorted(slices.Values(meta.Grads)); !slices.Equal(got, want) && !slices.Equal(got, slices.Sorted(slices.Values(want))) {
+			t.Fatalf("golden's trainable parameters %v; the lab's BitFit rule picks %v", got, want)
+		}
 	}
 	ids, pixels := clipInputs(t, ref)
 	b, _, err := backend.Default()
@@ -114,16 +152,24 @@ func loraParity(t *testing.T, s reference.Set) {
 		t.Fatal(err)
 	}
 	names := append([]string{"image_embeds", "logits_per_image", "loss"}, meta.Grads...)
-	if len(meta.Grads) != 8 {
-		t.Fatalf("golden has %d gradients, want 8", len(meta.Grads))
+	if len(meta.Grads) < 8 {
+		t.Fatalf("golden has %d gradients, want at least 8", len(meta.Grads))
 	}
 	for i, n := range names {
 		file := n
 		if i >= 3 {
 			file = "grad__" + n
 		}
-		want := readNpy(t, filepath.Join(golden, file+".npy")).F32
+		want := readNpy(t, filepath.Join(dir, file+".npy")).F32
 		got := tensors.MustCopyFlatData[float32](out[i])
+		if strings.HasSuffix(n, "k_proj.bias") {
+			// The key bias adds q·b to every score of a query alike, which softmax ignores: its
+			// gradient is zero, and both sides hold only rounding noise (~1e-8) to compare.
+			if a, b := maxAbs(got), maxAbs(want); !(a < 1e-6 && b < 1e-6) {
+				t.Errorf("%s: gradient max |·| %.3g (lab), %.3g (HF); want both zero to rounding", n, a, b)
+			}
+			continue
+		}
 		if e := reference.RelErr(got, want); !(e <= 1e-4) {
 			t.Errorf("%s: relative error %.3g > 1e-4", n, e)
 		} else {
@@ -360,5 +406,93 @@ func loraDistilBERTParity(t *testing.T, s reference.Set) {
 	defer orig.Close()
 	if !slices.Equal(f.Names(), orig.Names()) {
 		t.Errorf("tensor names after a round trip:\n%v\nwant\n%v", f.Names(), orig.Names())
+	}
+}
+
+func maxAbs(x []float32) float64 {
+	var m float64
+	for _, v := range x {
+		m = math.Max(m, math.Abs(float64(v)))
+	}
+	return m
+}
+
+// TestLabAdapterInPEFT: adapters the lab saves for the text tower and for both towers are what
+// Python's PeftModel.from_pretrained loads: goldens/peft/lab_adapter_check.py loaded the committed
+// ones onto the reference CLIP and wrote its logits, and the lab's adapter gives the same. The
+// adapter is made here again (seeded A, B set to small seeded values so that it changes the
+// logits) and must save to the committed files byte for byte, so the check holds for what the lab
+// writes now. LAB_WRITE_PEFT_ADAPTERS=1 rewrites the committed adapters (then rerun the script).
+func TestLabAdapterInPEFT(t *testing.T) {
+	s := reference.Project(t)
+	ref := s.Path("clip-tiny-random")
+	for _, c := range []struct {
+		name   string
+		cfg    LoRAConfig
+		layers int
+		prefix string
+	}{
+		{"lab-lora-text", LoRAConfig{Rank: 4, Alpha: 8, Pattern: `text_model\..*\.(q_proj|v_proj)`}, 4, "text_model."},
+		{"lab-lora-both", LoRAConfig{Rank: 4, Alpha: 8, Targets: []string{"q_proj", "v_proj"}}, 8, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := clip.LoadDir(ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids, pixels := clipInputs(t, ref)
+			base, _ := forward(t, m, ids, pixels)
+			lora, err := NewLoRA(m.Store, m.Config.Params().Linears(), c.cfg, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(lora.Layers) != c.layers || !strings.HasPrefix(lora.Layers[0], c.prefix) {
+				t.Fatalf("adapted %v", lora.Layers)
+			}
+			rng := rand.New(rand.NewPCG(6, 0))
+			for _, layer := range lora.Layers {
+				_, bn := MatrixNames(layer)
+				v := m.Store.GetVariable(weights.VarPath(bn))
+				vals := make([]float32, v.Shape().Size())
+				for i := range vals {
+					vals[i] = float32(0.05 * (2*rng.Float64() - 1))
+				}
+				if err := v.SetValue(tensors.FromFlatDataAndDimensions(vals, v.Shape().Dimensions...)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m.Adapter = lora
+			got, _ := forward(t, m, ids, pixels)
+			if e := reference.RelErr(got, base); e < 1e-3 {
+				t.Fatalf("the adapter barely changes the logits (%.3g); the check would prove nothing", e)
+			}
+			committed := filepath.Join("testdata", s.Name, c.name)
+			dir := t.TempDir()
+			if os.Getenv("LAB_WRITE_PEFT_ADAPTERS") == "1" {
+				dir = committed
+			}
+			if err := lora.Save(dir, "goldens/reference/clip-tiny-random"); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []string{ConfigFile, WeightsFile} {
+				a, err := os.ReadFile(filepath.Join(dir, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := os.ReadFile(filepath.Join(committed, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(a) != string(b) {
+					t.Errorf("%s: the lab now writes other bytes than the committed adapter PEFT was checked on", f)
+				}
+			}
+			want := readNpy(t, filepath.Join(committed, "logits_per_image.npy")).F32
+			if e := reference.RelErr(got, want); !(e <= 1e-4) {
+				t.Errorf("logits: the lab's %v, PeftModel.from_pretrained's %v: relative error %.3g > 1e-4", got, want, e)
+			} else {
+				t.Logf("logits against PEFT's: %.2g", e)
+			}
+		})
 	}
 }

@@ -164,13 +164,20 @@ func TestEx3ImageFolders(t *testing.T) {
 		t.Errorf("DIR/CLASS: %v images classified, want all %d but the broken one", got, n)
 	}
 
-	stdout, stderr, code = runLab(t, "ex3", "adapt", "--demo", "--dataset", flat, "--methods", "zero-shot,linear-probe", "--shots", "2", "--eval", "8", "--seed", "7",
-		"--results", filepath.Join(dir, "adapt.json"))
-	if code != 0 || !strings.Contains(stdout, "25% of each class held out") {
+	stdout, stderr, code = runLab(t, "ex3", "adapt", "--demo", "--dataset", flat, "--methods", "zero-shot,linear-probe,lora,bitfit,layernorm", "--towers", "vision,text,both",
+		"--shots", "2", "--eval", "8", "--seed", "7", "--epochs", "1", "--results", filepath.Join(dir, "adapt.json"))
+	if code != 0 || !strings.Contains(stdout, "25% of each class held out") || !strings.Contains(stdout, "Adaptation strategies — ") || !strings.Contains(stdout, "WiSE-FT") {
 		t.Fatalf("adapt on DIR/CLASS: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	if run := loadRun(t, filepath.Join(dir, "adapt.json")); run.Seeds["held-out split"] != 7 || run.Metrics["linear-probe/accuracy"] < 0 {
+	run := loadRun(t, filepath.Join(dir, "adapt.json"))
+	if run.Seeds["held-out split"] != 7 || run.Metrics["linear-probe/accuracy"] < 0 {
 		t.Errorf("adapt manifest: seeds %v, metrics %v", run.Seeds, run.Metrics)
+	}
+	// Every method on every tower ran, and WiSE-FT scored the LoRA runs.
+	for _, m := range []string{"lora", "lora-text", "lora-both", "bitfit", "bitfit-text", "bitfit-both", "layernorm", "layernorm-text", "layernorm-both", "lora-text/wise/alpha=0.5"} {
+		if _, ok := run.Metrics[m+"/accuracy"]; !ok {
+			t.Errorf("adapt manifest lacks %s/accuracy: %v", m, run.Metrics)
+		}
 	}
 }
 

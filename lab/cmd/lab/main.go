@@ -44,7 +44,7 @@ var summaries = map[string]string{
 	"classify":     "label sentences with a fine-tuned classifier (ex2's export, or a base model and a LoRA adapter)",
 	// Exercise 3's parts, which have flags of their own.
 	"ex3 zero-shot": "Exercise 3, part 1: CLIP zero-shot classification of ImageNette, Tiny ImageNet and EuroSAT (or a dataset of your own)",
-	"ex3 adapt":     "Exercise 3, part 2: few-shot adaptation of CLIP — linear probe, head, LayerNorm, BitFit, LoRA, prompt learning — against zero-shot",
+	"ex3 adapt":     "Exercise 3, part 2: few-shot adaptation of CLIP — linear probe, head, LayerNorm, BitFit, LoRA, full on the vision/text/both towers, prompt learning, WiSE-FT — against zero-shot",
 }
 
 func usage(w io.Writer) {
