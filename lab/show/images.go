@@ -59,9 +59,9 @@ func (g *ImageGrid) HTML() string {
 		if !strings.HasPrefix(mime, "image/") {
 			mime = "image/png"
 		}
-		fmt.Fprintf(&b, `<figure style="margin:0;width:%dpx"><img src="data:%s;base64,%s" style="width:%dpx;image-rendering:auto"/>`+
+		fmt.Fprintf(&b, `<figure style="margin:0;width:%dpx"><img src="data:%s;base64,%s" alt="%s" style="width:%dpx;image-rendering:auto"/>`+
 			`<figcaption style="font-size:11px;color:%s">%s</figcaption></figure>`,
-			w, mime, base64.StdEncoding.EncodeToString(p.Data), w, colour, html.EscapeString(p.Caption))
+			w, mime, base64.StdEncoding.EncodeToString(p.Data), html.EscapeString(p.Caption), w, colour, html.EscapeString(p.Caption))
 	}
 	b.WriteString("</div>")
 	return b.String()

@@ -87,7 +87,7 @@ func TestImageGrid(t *testing.T) {
 	png := []byte("\x89PNG\r\n\x1a\n....")
 	g := &ImageGrid{Title: "samples", Pictures: []Picture{{Data: png, Caption: "true cat / predicted <dog>"}, {Data: png, Caption: "ok", Good: true}}}
 	h := g.HTML()
-	for _, want := range []string{"data:image/png;base64,", "true cat / predicted &lt;dog&gt;", "#070", "#b00"} {
+	for _, want := range []string{"data:image/png;base64,", "true cat / predicted &lt;dog&gt;", "#070", "#b00", `alt="true cat / predicted &lt;dog&gt;"`} {
 		if !strings.Contains(h, want) {
 			t.Errorf("HTML lacks %q", want)
 		}
