@@ -6,10 +6,10 @@ GO ?= go
 # silent for longer, however long a build or a test goes without a line.
 HEARTBEAT := .ci/heartbeat
 
-.PHONY: test test-go test-xla-cpu test-notebooks test-docker test-real-weights kernels plugin lab ex1 demo bench fuzz gpu-bundle
+.PHONY: hub test-browser test-k8s-values test test-go test-xla-cpu test-notebooks test-docker test-real-weights kernels plugin lab ex1 demo bench fuzz gpu-bundle
 
-## test: every test: Go packages (pure Go, then the parity tests on XLA's CPU plugin), the notebooks executed headless on the demo fixtures, the Docker scripts, real weights
-test: test-go test-xla-cpu test-notebooks test-docker test-real-weights
+## test: every test: Go packages (pure Go, then the parity tests on XLA's CPU plugin), the notebooks executed headless on the demo fixtures, the Docker scripts, real weights, the Kubernetes values
+test: test-go test-xla-cpu test-notebooks test-docker test-k8s-values test-real-weights
 
 ## test-docker: what can be checked of the Dockerfile here: its scripts, kernels and CUDA plugin
 test-docker:
@@ -118,3 +118,16 @@ fuzz:
 ## gpu-bundle: build .gpu/ (lab + parity test binaries + small reference data) for docker/gpu-run.sh on a lent GPU
 gpu-bundle:
 	docker/gpu-bundle.sh
+
+## hub: set up this machine as the class's server (deploy/hub/setup.sh, as root) and run JupyterHub on :8000 (deploy/hub/start.sh)
+hub:
+	deploy/hub/setup.sh
+	deploy/hub/start.sh
+
+## test-browser: two students in a real browser on a hub started here (as root; Playwright and Debian's chromium): notebook 01 run in JupyterLab, C edited, completion, isolation; screenshots in .hubtest/screenshots
+test-browser:
+	deploy/hub/test-browser.sh
+
+## test-k8s-values: deploy/k8s/values.yaml against the keys Zero to JupyterHub 4.x documents and the lab's needs (no chart, no cluster: see the README)
+test-k8s-values:
+	python3 deploy/k8s/check_values.py --self-test
