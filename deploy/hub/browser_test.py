@@ -56,7 +56,7 @@ class Student:
         expect(p.locator(".jp-Notebook-ExecutionIndicator").first).not_to_have_attribute("data-status", re.compile("^(starting|dead)$"))
         self.shot("notebook-open")
         p.locator(".lm-MenuBar-item").filter(has_text=re.compile(r"^Run$")).click()  # the main menu's Run
-        p.click("li.lm-Menu-item[data-command='notebook:run-all-cells']")
+        p.get_by_role("menuitem", name="Run All Cells", exact=True).click()
 
     def code_cells(self):
         return self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell")
@@ -64,19 +64,29 @@ class Student:
     def wait_all_ran(self, deadline):
         """Until every code cell has run (a number in its prompt, none busy)."""
         cells = self.code_cells()
+        stopped = 0
         while True:
             prompts = [cells.nth(i).locator(".jp-InputPrompt").inner_text().strip() for i in range(cells.count())]
             if all(re.fullmatch(r"\[\d+\]:", pr) for pr in prompts):
                 return prompts
+            # JupyterLab stops a Run All at a cell that fails: nothing busy, cells left unrun.
+            stopped = stopped + 1 if not any("*" in pr for pr in prompts) else 0
+            if stopped >= 4:
+                self.shot("run-stopped")
+                errors = self.page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], .jp-OutputArea-output.jp-mod-error")
+                first = errors.first.inner_text()[:1500] if errors.count() else "(no error output)"
+                raise AssertionError(f"{self.name}: the run stopped with cells unrun; prompts {prompts}; first error:\n{first}")
             if time.time() > deadline:
                 self.shot("timeout")
                 raise AssertionError(f"{self.name}: the cells did not all run in time; prompts {prompts}")
             time.sleep(3)
 
     def cell_with(self, text):
-        cell = self.code_cells().filter(has_text=text)
-        assert cell.count() == 1, f"{self.name}: {cell.count()} code cells hold {text!r}"
-        return cell
+        """The one code cell whose source holds text, by position: it stays found after an edit."""
+        cells = self.code_cells()
+        hits = [i for i in range(cells.count()) if text in cells.nth(i).locator(".cm-content").inner_text()]
+        assert len(hits) == 1, f"{self.name}: {len(hits)} code cells hold {text!r}"
+        return cells.nth(hits[0])
 
     def check_outputs(self):
         p = self.page
@@ -99,15 +109,18 @@ class Student:
             assert box and box["width"] > 150 and box["height"] > 150, f"{self.name}: {title}: {box}"
             self.shot("pca" if text == "pca.Map" else "confusion")
         # The features come from the teacher's shared cache: nothing computed, nothing downloaded.
-        feats = self.cell_with("clsFeatures(\"train\")\nfor").locator(".jp-OutputArea").inner_text()
-        assert "train: 2000 sentences from the cache" in feats.replace("embed ", "") or "from the cache" in feats, \
-            f"{self.name}: the features were not read from the cache:\n{feats}"
+        feats = self.cell_with("for _, split := range ex1.Splits").locator(".jp-OutputArea").inner_text()
+        for split in ("train", "validation", "test"):
+            assert re.search(rf"embed {split}: \d+ sentences from the cache", feats), \
+                f"{self.name}: the {split} features were not read from the cache:\n{feats}"
         assert "download" not in feats.lower(), f"{self.name}: something was downloaded:\n{feats}"
 
-    def accuracy_line(self):
-        cell = self.cell_with("svm.LinearSVC{C:")
-        table = cell.locator(".jp-OutputArea-output table").filter(has_text="accuracy").first
-        return table.inner_text()
+    def accuracy_line(self, cell=None):
+        """The accuracy table as the student reads it: its title (the SVM and its C) and its rows."""
+        cell = cell or self.cell_with("svm.LinearSVC{C:")
+        out = cell.locator(".jp-OutputArea").inner_text()
+        m = re.search(r"Exercise 1\.3 — .*?(?=classification_report)", out, re.S)
+        return m.group(0).strip() if m else ""
 
     def edit_c(self):
         p = self.page
@@ -123,19 +136,19 @@ class Student:
         expect(cell.locator(".cm-content")).to_contain_text("svm.LinearSVC{C: 0.001}")
         self.shot("c-edited")
         p.keyboard.press("Shift+Enter")
-        cell = self.cell_with("svm.LinearSVC{C: 0.001}")
         deadline = time.time() + 300
         while True:
             prompt = cell.locator(".jp-InputPrompt").inner_text().strip()
-            if re.fullmatch(r"\[\d+\]:", prompt) and cell.locator(".jp-OutputArea-output table").count():
-                after = cell.locator(".jp-OutputArea-output table").filter(has_text="accuracy").first.inner_text()
-                if after != before:
-                    break
+            after = self.accuracy_line(cell)
+            if re.fullmatch(r"\[\d+\]:", prompt) and after and after != before:
+                break
             if time.time() > deadline:
                 self.shot("c-timeout")
                 raise AssertionError(f"{self.name}: the accuracy did not change with C=0.001:\n{before}")
             time.sleep(2)
-        assert "C=0.001" in after or "0.001" in after, f"{self.name}: the accuracy table does not name the new C:\n{after}"
+        assert "C=0.001" in after, f"{self.name}: the accuracy table does not name the new C:\n{after}"
+        rows = lambda t: [line for line in t.splitlines() if line.startswith(("validation", "test"))]  # noqa: E731
+        assert rows(after) != rows(before), f"{self.name}: C=0.001 left the accuracies as they were:\n{before}\n{after}"
         errors = cell.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
         assert errors.count() == 0, errors.first.inner_text()
         cell.scroll_into_view_if_needed()

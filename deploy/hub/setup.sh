@@ -80,10 +80,15 @@ chmod -R a+rX "$tmp"
 rm -rf "$prefix/src.old"; [ -d "$prefix/src" ] && mv "$prefix/src" "$prefix/src.old"
 mv "$tmp" "$prefix/src" && rm -rf "$prefix/src.old"
 
-# JupyterLab's defaults for the class: no "get notified about Jupyter news?" question to forty students.
+# JupyterLab's defaults for the class: no "get notified about Jupyter news?" question to forty
+# students, and every cell of a notebook rendered (JupyterLab 4 renders only the cells in view by
+# default, so the browser's search and the browser test would miss the others; the notebooks are short).
 mkdir -p "$prefix/venv/share/jupyter/lab/settings"
 cat > "$prefix/venv/share/jupyter/lab/settings/overrides.json" <<'JSON'
-{"@jupyterlab/apputils-extension:notification": {"checkForUpdates": false, "fetchNews": "false"}}
+{
+  "@jupyterlab/apputils-extension:notification": {"checkForUpdates": false, "fetchNews": "false"},
+  "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}
+}
 JSON
 
 # nbgrader: the exchange where students fetch and submit, and the course every server belongs to.

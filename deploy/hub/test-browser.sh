@@ -95,7 +95,8 @@ echo "test-browser: the browser part took $(($(date +%s) - t1)) s"
 for u in $students; do
   m=/sys/fs/cgroup/memory/translab/$u c=/sys/fs/cgroup/cpuacct/translab/$u
   if [ -r "$m/memory.max_usage_in_bytes" ] && [ -r "$c/cpuacct.usage" ]; then
-    echo "test-browser: $u's session: peak memory $(($(cat "$m/memory.max_usage_in_bytes") >> 20)) MiB (limit $(($(cat "$m/memory.limit_in_bytes") >> 20)) MiB), CPU $(($(cat "$c/cpuacct.usage") / 1000000000)) s"
+    rss=$(awk '$1 == "total_rss" {print int($2 / 1048576)}' "$m/memory.stat")
+    echo "test-browser: $u's session: peak memory $(($(cat "$m/memory.max_usage_in_bytes") >> 20)) MiB with the page cache (limit $(($(cat "$m/memory.limit_in_bytes") >> 20)) MiB), resident now $rss MiB, CPU $(($(cat "$c/cpuacct.usage") / 1000000000)) s"
   fi
 done
 echo "test-browser: passed in $(($(date +%s) - t0)) s; screenshots in $shots"
