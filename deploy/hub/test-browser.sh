@@ -90,6 +90,21 @@ wait "$test_pid"
 test_pid=
 echo "test-browser: the browser part took $(($(date +%s) - t1)) s"
 
+# The same at the Unix level: each home is closed to the other student, and the shared caches are
+# read-only to both.
+set -- $students
+for pair in "$1 $2" "$2 $1"; do
+  read -r me other <<<"$pair"
+  home=$(getent passwd "$other" | cut -d: -f6)
+  if runuser -u "$me" -- cat "$home/translab/notebooks/01_sentiment_baseline.ipynb" >/dev/null 2>&1; then
+    echo "test-browser: $me can read $other's notebook" >&2; exit 1
+  fi
+  if runuser -u "$me" -- touch "$TRANSLAB_SHARED/cache/translab/features/x" 2>/dev/null; then
+    echo "test-browser: $me can write to the shared cache" >&2; exit 1
+  fi
+done
+echo "test-browser: neither student can read the other's home; the shared caches are read-only to both"
+
 # What one student's session used (her server, JupyterLab, GoNB, gopls and the cells' programs),
 # as the cgroups the hub put each server in measured it: how a teacher sizes a server.
 for u in $students; do
