@@ -6,7 +6,7 @@ GO ?= go
 # silent for longer, however long a build or a test goes without a line.
 HEARTBEAT := .ci/heartbeat
 
-.PHONY: hub test-browser test-k8s-values test test-go test-xla-cpu test-notebooks test-docker test-real-weights kernels plugin lab ex1 demo bench fuzz gpu-bundle
+.PHONY: hub test-browser test-k8s-values test-docker-rootfs test test-go test-xla-cpu test-notebooks test-docker test-real-weights kernels plugin lab ex1 demo bench fuzz gpu-bundle
 
 ## test: every test: Go packages (pure Go, then the parity tests on XLA's CPU plugin), the notebooks executed headless on the demo fixtures, the Docker scripts, real weights, the Kubernetes values
 test: test-go test-xla-cpu test-notebooks test-docker test-k8s-values test-real-weights
@@ -131,3 +131,7 @@ test-browser:
 ## test-k8s-values: deploy/k8s/values.yaml against the keys Zero to JupyterHub 4.x documents and the lab's needs (no chart, no cluster: see the README)
 test-k8s-values:
 	python3 deploy/k8s/check_values.py --self-test
+
+## test-docker-rootfs: the Dockerfile's steps replayed in a Debian root made by debootstrap (as root; no Docker, no registry but Debian's, PyPI and the Go proxy), then notebook 01 run in it as uid 1000
+test-docker-rootfs:
+	docker/rootfs-build.sh $(ROOTFS)

@@ -40,7 +40,7 @@ c.ConfigurableHTTPProxy.command = [f"{prefix}/proxy/node_modules/.bin/configurab
 c.ConfigurableHTTPProxy.pid_file = f"{state}/proxy.pid"
 
 c.JupyterHub.authenticator_class = "pam"
-c.Authenticator.allowed_groups = {os.environ.get("TRANSLAB_GROUP", "students")}
+c.LocalAuthenticator.allowed_groups = {os.environ.get("TRANSLAB_GROUP", "students")}
 c.Authenticator.admin_users = {u for u in os.environ.get("TRANSLAB_ADMINS", "").split(",") if u}
 
 # Memory and CPU per student. SystemdSpawner (what The Littlest JupyterHub uses) enforces them where
