@@ -130,6 +130,7 @@ test-browser:
 
 ## test-k8s-values: deploy/k8s/values.yaml against the keys Zero to JupyterHub 4.x documents and the lab's needs (no chart, no cluster: see the README)
 test-k8s-values:
+	@python3 -c 'import yaml' 2>/dev/null || { echo "the Kubernetes values check needs PyYAML: apt-get install python3-yaml"; exit 1; }
 	python3 deploy/k8s/check_values.py --self-test
 
 ## test-docker-rootfs: the Dockerfile's steps replayed in a Debian root made by debootstrap (as root; no Docker, no registry but Debian's, PyPI and the Go proxy), then notebook 01 run in it as uid 1000
