@@ -7,8 +7,10 @@
 FROM nvidia/cuda:13.0.1-cudnn-runtime-ubuntu24.04
 
 ARG GO_VERSION=1.26.8
+# libc6-dev: gcc without its recommends has no C headers, and the lab builds with cgo (found by
+# docker/rootfs-build.sh: "grp.h: No such file or directory" in runtime/cgo).
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        ca-certificates curl git make gcc python3 python3-pip python3-venv binutils && \
+        ca-certificates curl git make gcc libc6-dev python3 python3-pip python3-venv binutils && \
     rm -rf /var/lib/apt/lists/* && \
     curl -fsSL https://go.dev/dl/go${GO_VERSION}.linux-amd64.tar.gz | tar -C /usr/local -xz
 # The module cache outside /root, so that a server run as another user (Zero to JupyterHub's
