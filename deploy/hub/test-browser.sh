@@ -47,6 +47,7 @@ cleanup() {
     fi
     for h in memory cpu cpuacct; do rmdir "/sys/fs/cgroup/$h/translab/$u" 2>/dev/null || true; done
   done
+  for h in memory cpu cpuacct; do rmdir "/sys/fs/cgroup/$h/translab" 2>/dev/null || true; done
   getent group "$group" >/dev/null && groupdel "$group"
   rm -rf "$work/state" "$work/home"
   [ $rc = 0 ] || { echo "test-browser: FAILED; the hub's log:"; tail -n 80 "$work/hub.log" 2>/dev/null || true; echo "screenshots: $shots"; }
