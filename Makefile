@@ -6,13 +6,14 @@ GO ?= go
 # silent for longer, however long a build or a test goes without a line.
 HEARTBEAT := .ci/heartbeat
 
-.PHONY: test test-all test-course course grade test-go test-xla-cpu test-notebooks test-docker test-real-weights kernels plugin lab ex1 demo bench fuzz gpu-bundle
+.PHONY: test test-all test-course course grade hub test-browser test-k8s-values test-docker-rootfs test-go test-xla-cpu test-notebooks test-docker test-real-weights kernels plugin lab ex1 demo bench fuzz gpu-bundle
 
-## test: every test: Go packages (pure Go, then the parity tests on XLA's CPU plugin), the notebooks executed headless on the demo fixtures, the Docker scripts, real weights
-test: test-go test-xla-cpu test-notebooks test-docker test-real-weights
+## test: every test: Go packages (pure Go, then the parity tests on XLA's CPU plugin), the notebooks executed headless on the demo fixtures, the Docker scripts, real weights, the Kubernetes values
+test: test-go test-xla-cpu test-notebooks test-docker test-k8s-values test-real-weights
 
-## test-all: what CI runs (.ci/run): make test, then the course graded end to end
-test-all: test test-course
+## test-all: what CI runs (.ci/run): make test, then the class: the course graded end to end, and two
+## students' sessions on a JupyterHub in a real browser
+test-all: test test-course test-browser
 
 ## course: the students' notebooks in course/release/lab3/, made from notebooks/ by nbgrader (pinned in
 ## course/requirements.txt, installed into .cache/course-venv the first time)
@@ -137,3 +138,21 @@ fuzz:
 ## gpu-bundle: build .gpu/ (lab + parity test binaries + small reference data) for docker/gpu-run.sh on a lent GPU
 gpu-bundle:
 	docker/gpu-bundle.sh
+
+## hub: set up this machine as the class's server (deploy/hub/setup.sh, as root) and run JupyterHub on :8000 (deploy/hub/start.sh)
+hub:
+	deploy/hub/setup.sh
+	deploy/hub/start.sh
+
+## test-browser: two students in a real browser on a hub started here (as root; Playwright and Debian's chromium): notebook 01 run in JupyterLab, C edited, completion, isolation; screenshots in .hubtest/screenshots
+test-browser:
+	deploy/hub/test-browser.sh
+
+## test-k8s-values: deploy/k8s/values.yaml against the keys Zero to JupyterHub 4.x documents and the lab's needs (no chart, no cluster: see the README)
+test-k8s-values:
+	@python3 -c 'import yaml' 2>/dev/null || { echo "the Kubernetes values check needs PyYAML: apt-get install python3-yaml"; exit 1; }
+	python3 deploy/k8s/check_values.py --self-test
+
+## test-docker-rootfs: the Dockerfile's steps replayed in a Debian root made by debootstrap (as root; no Docker, no registry but Debian's, PyPI and the Go proxy), then notebook 01 run in it as uid 1000
+test-docker-rootfs:
+	docker/rootfs-build.sh $(ROOTFS)

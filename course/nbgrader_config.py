@@ -26,3 +26,7 @@ c.Execute.startup_timeout = 120
 
 # Only the notebooks are the assignment: not GoNB's or the lab's files beside them.
 c.CourseDirectory.ignore = [".runs", ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "go.mod", "go.sum", "*.log"]
+
+# The class server's exchange (deploy/hub/setup.sh makes it): nbgrader release_assignment and
+# collect, run in this folder, hand out and bring back through it.
+c.Exchange.root = os.environ.get("TRANSLAB_EXCHANGE", "/srv/nbgrader/exchange")

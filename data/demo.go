@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/go-translab/translab/lab/cache"
 )
 
 // demoFS is written by data/gendemo: in demo/, a tiny DistilBERT pretrained on the demo's
@@ -52,12 +54,20 @@ func extractDemo(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	folder := name + "-" + hex.EncodeToString(h.Sum(nil))[:16]
+	// A class's shared cache holds the fixtures at one path for every student, so that the features
+	// the teacher cached for them (keyed by the model's folder) are found.
+	if shared := cache.SharedDir(); shared != "" {
+		if dir := filepath.Join(shared, folder); fileExists(filepath.Join(dir, "config.json")) {
+			return dir, nil
+		}
+	}
 	base, err := os.UserCacheDir()
 	if err != nil {
 		base = os.TempDir()
 	}
-	dir := filepath.Join(base, "translab", name+"-"+hex.EncodeToString(h.Sum(nil))[:16])
-	if _, err := os.Stat(filepath.Join(dir, "config.json")); err == nil {
+	dir := filepath.Join(base, "translab", folder)
+	if fileExists(filepath.Join(dir, "config.json")) {
 		return dir, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
@@ -88,4 +98,9 @@ func extractDemo(name string) (string, error) {
 		return "", fmt.Errorf("data: demo fixtures: %w", err)
 	}
 	return dir, nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

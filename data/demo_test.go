@@ -3,7 +3,10 @@ package data
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/go-translab/translab/lab/cache"
 )
 
 func TestDemoDir(t *testing.T) {
@@ -36,5 +39,31 @@ func TestCLIPDemoDir(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// With a class's shared cache holding the fixtures, every student gets that one folder (so that
+// the features cached for it are found) and nothing is extracted into her own cache.
+func TestDemoDirFromSharedCache(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	teacher, err := DemoDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	student := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", student)
+	t.Setenv(cache.SharedEnv, filepath.Dir(teacher))
+	got, err := DemoDir()
+	if err != nil || got != teacher {
+		t.Fatalf("DemoDir with the shared cache: %q, %v; want the teacher's %q", got, err, teacher)
+	}
+	if _, err := os.Stat(filepath.Join(student, "translab")); !os.IsNotExist(err) {
+		t.Errorf("the fixtures were extracted into the student's cache too (%v)", err)
+	}
+	// A shared cache without them (the teacher warmed only CLIP, say): extracted for the student.
+	t.Setenv(cache.SharedEnv, t.TempDir())
+	own, err := DemoDir()
+	if err != nil || !strings.HasPrefix(own, student) {
+		t.Errorf("DemoDir with an empty shared cache: %q, %v; want a folder under %s", own, err, student)
 	}
 }

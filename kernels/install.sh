@@ -64,6 +64,7 @@ install_kernel() { # name, display name, then the kernel's own environment as "N
   }
 }
 JSON
+  chmod 644 "$tmp" # mktemp's 0600 would hide the kernel from every other user of a shared install
   mv "$tmp" "$dir/kernel.json"
   cp "$root/kernels/logo-64x64.png" "$dir/" 2>/dev/null || true
   echo "installed kernel \"$2\" in $dir (GoNB's log: $log)"

@@ -61,22 +61,46 @@ func (k *Key) Floats(f []float32) *Key {
 	return k
 }
 
+// SharedEnv names a read-only folder laid out as the user's own translab cache (~/.cache/translab),
+// which a teacher filled once for a class: on a shared server forty students then read one copy of
+// the demo fixtures and the features instead of computing forty. It is looked in first and never
+// written; what it lacks goes to the user's own cache.
+const SharedEnv = "LAB_SHARED_CACHE"
+
+// SharedDir is the folder SharedEnv names, or "" when unset.
+func SharedDir() string { return os.Getenv(SharedEnv) }
+
 // Path is the key's file under the user's cache directory, or "" when there is none.
 func (k *Key) Path() string {
 	base, err := os.UserCacheDir()
 	if err != nil {
 		return ""
 	}
-	return filepath.Join(base, "translab", k.kind, hex.EncodeToString(k.h.Sum(nil))[:24]+".npy")
+	return filepath.Join(base, "translab", k.file())
 }
 
-// Float32 returns the float32 array of the given shape cached under k, or computes, stores and
-// returns it; cached says which. A cache that cannot be written is not an error (the result is
-// still returned), and warn, when set, hears why.
+// SharedPath is the key's file in the shared cache, or "" when there is none.
+func (k *Key) SharedPath() string {
+	if d := SharedDir(); d != "" {
+		return filepath.Join(d, k.file())
+	}
+	return ""
+}
+
+func (k *Key) file() string {
+	return filepath.Join(k.kind, hex.EncodeToString(k.h.Sum(nil))[:24]+".npy")
+}
+
+// Float32 returns the float32 array of the given shape cached under k — in the shared cache, else
+// the user's — or computes, stores in the user's cache and returns it; cached says which. A cache
+// that cannot be written is not an error (the result is still returned), and warn, when set, hears why.
 func Float32(k *Key, shape []int, compute func() ([]float32, error), warn func(error)) (data []float32, cached bool, err error) {
 	path := k.Path()
-	if path != "" {
-		if a, err := npy.Read(path); err == nil && sameShape(a.Shape, shape) && a.F32 != nil {
+	for _, p := range []string{k.SharedPath(), path} {
+		if p == "" {
+			continue
+		}
+		if a, err := npy.Read(p); err == nil && sameShape(a.Shape, shape) && a.F32 != nil {
 			return a.F32, true, nil
 		}
 	}
