@@ -146,7 +146,7 @@ hub:
 
 ## test-browser: two students in a real browser on a hub started here (as root; Playwright and Debian's chromium): notebook 01 run in JupyterLab, C edited, completion, isolation; screenshots in .hubtest/screenshots
 test-browser:
-	deploy/hub/test-browser.sh
+	$(HEARTBEAT) "browser test" deploy/hub/test-browser.sh
 
 ## test-k8s-values: deploy/k8s/values.yaml against the keys Zero to JupyterHub 4.x documents and the lab's needs (no chart, no cluster: see the README)
 test-k8s-values:
