@@ -62,7 +62,7 @@ func TestNotebookRunsItsLiterals(t *testing.T) {
 		if override.MatchString(src) {
 			t.Errorf("a cell changes what runs in the demo behind its literals:\n%s", src)
 		}
-		if m := lrLiteral.FindStringSubmatch(src); m != nil && strings.Contains(src, "var args = train.Args{") {
+		if m := lrLiteral.FindStringSubmatch(src); m != nil && strings.Contains(src, "func trainingArguments() train.Args {") {
 			var err error
 			if demoLR, err = strconv.ParseFloat(m[2], 64); err != nil {
 				t.Fatal(err)
