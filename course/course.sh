@@ -31,7 +31,9 @@ setup() {
   if [ ! -x "$venv/bin/nbgrader" ] || ! cmp -s "$root/course/requirements.txt" "$venv/requirements.txt"; then
     echo "course: installing nbgrader into $venv (course/requirements.txt)"
     rm -rf "$venv"
-    python3 -m venv "$venv"
+    # Debian's python3 where there is one: course/requirements.txt was resolved for it (a newer
+    # python3 earlier on PATH could pull versions it lacks).
+    "$(command -v /usr/bin/python3 || command -v python3)" -m venv "$venv"
     "$root/.ci/heartbeat" "pip install nbgrader" "$venv/bin/pip" install -q --disable-pip-version-check -r "$root/course/requirements.txt"
     cp "$root/course/requirements.txt" "$venv/requirements.txt"
   fi
