@@ -76,8 +76,9 @@ test-xla-cpu: lab
 # starting, which leave a core idle; the self-test's tiny notebooks are almost all waiting. The
 # checker prints a line as each run starts and ends, and every 20 s while one runs.
 NBDATA := $(CURDIR)/.nbtest/jupyter
-# The longest first (02 trains twice), so that the runs pack the two cores to the end.
-NOTEBOOKS := $(wildcard notebooks/02_*.ipynb) $(filter-out notebooks/02_%,$(wildcard notebooks/[0-9]*.ipynb))
+# The longest first (02 trains twice, 04 fine-tunes a dozen times), so that the runs pack the two
+# cores to the end.
+NOTEBOOKS := $(wildcard notebooks/02_*.ipynb notebooks/04_*.ipynb) $(filter-out notebooks/02_% notebooks/04_%,$(wildcard notebooks/[0-9]*.ipynb))
 NBJOBS ?= 2
 NBCHECK := JUPYTER_DATA_DIR=$(NBDATA) python3 nbcheck/check.py --require-table --require-picture --require-expectations
 NBXLA = $(if $(wildcard $(TESTPJRT)/pjrt_c_api_cpu_plugin.so),--extra-run xla-cpu:PJRT_PLUGIN_LIBRARY_PATH=$(TESTPJRT))
