@@ -11,7 +11,6 @@ package course
 import (
 	"fmt"
 	"io"
-	"math"
 	"os"
 
 	"github.com/go-translab/translab/lab/show"
@@ -33,22 +32,4 @@ func Check(what string, ok bool, expected string, args ...any) {
 	}
 	fmt.Fprintf(stderr, "✗ %s: expected %s\n", what, fmt.Sprintf(expected, args...))
 	exit(1)
-}
-
-// MaxRelDiff is the largest |a−b| relative to the largest |b|: how far a student's vector is from
-// the lab's, on the vector's own scale (an element near zero does not blow it up). +Inf when the
-// lengths differ.
-func MaxRelDiff(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	diff, scale := 0.0, 0.0
-	for i := range a {
-		diff = math.Max(diff, math.Abs(float64(a[i])-float64(b[i])))
-		scale = math.Max(scale, math.Abs(float64(b[i])))
-	}
-	if diff == 0 {
-		return 0
-	}
-	return diff / math.Max(scale, 1e-30)
 }

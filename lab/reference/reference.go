@@ -118,13 +118,13 @@ func repoRoot() (string, error) {
 
 // RelErr is max|got−want| / max|want|, the references' own measure (max|got−want| when want is 0).
 func RelErr(got, want []float32) float64 {
+	if len(got) != len(want) {
+		return math.Inf(1)
+	}
 	var maxDiff, maxRef float64
 	for i := range want {
 		maxDiff = math.Max(maxDiff, math.Abs(float64(got[i])-float64(want[i])))
 		maxRef = math.Max(maxRef, math.Abs(float64(want[i])))
-	}
-	if len(got) != len(want) {
-		return math.Inf(1)
 	}
 	if maxRef == 0 {
 		return maxDiff
